@@ -1,0 +1,2470 @@
+// Socket.IO laid open in one Go file.
+//
+// This is a complete Socket.IO server, written to be read from top to
+// bottom. It speaks to the official socket.io-client 4.x (Engine.IO protocol
+// v4, Socket.IO protocol v5) and to the 2.x client of the tutorial era
+// (Engine.IO v3, Socket.IO v4), over HTTP long-polling, WebSocket and the
+// upgrade between them. Run it with `go run .`, open two browser tabs, and the
+// terminal prints `io` and `io.sockets.sockets` in the shape that Node's
+// console.log gives them.
+//
+// The layers, from the wire up:
+//
+//	browser ──HTTP long-polling or WebSocket──▶ Engine.IO session (eioSocket)
+//	        ──Engine.IO message packets──────▶ Socket.IO client (one per session)
+//	        ──Socket.IO packets with a nsp──▶ Socket in a Namespace
+//	        ──join / leave / broadcast──────▶ Adapter (rooms)
+//
+// Sections, in reading order (each starts with a `// === … ===` banner):
+//
+//	Configuration
+//	Engine.IO packets and payloads
+//	Engine.IO protocol versions
+//	Engine.IO sessions: handshake and heartbeat
+//	Engine.IO: long-polling transport
+//	Engine.IO: WebSocket transport and upgrade
+//	Socket.IO packets
+//	Socket.IO client
+//	Namespaces and sockets
+//	Adapter: socket registry and rooms
+//	Printing the server like console.log
+//	Wire tracer
+//	Demo handlers
+//	main
+//
+// The specs this file follows:
+// https://github.com/socketio/engine.io-protocol and
+// https://github.com/socketio/socket.io-protocol
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+)
+
+// === Configuration ==========================================================
+
+// config holds the settings a server starts with. The names in the comments
+// are the option names of Node's socket.io / engine.io.
+type config struct {
+	host           string        // interface to listen on; "" means all
+	port           string        // PORT, 3000 as in the tutorial
+	pingInterval   time.Duration // pingInterval: how often the v4 server pings
+	pingTimeout    time.Duration // pingTimeout: how long a pong may take
+	upgradeTimeout time.Duration // upgradeTimeout: time allowed for the websocket upgrade
+	maxPayload     int64         // maxHttpBufferSize: largest POST body or websocket message, in bytes
+	quiet          bool          // -quiet: no printouts of io and io.sockets.sockets
+	trace          bool          // -trace: log every frame with its explanation
+}
+
+// defaultConfig has the defaults of Node socket.io 4.
+func defaultConfig() config {
+	return config{
+		port:           "3000",
+		pingInterval:   25000 * time.Millisecond,
+		pingTimeout:    20000 * time.Millisecond,
+		upgradeTimeout: 10000 * time.Millisecond,
+		maxPayload:     1e6,
+	}
+}
+
+// loadConfig reads the environment (PORT, HOST, PING_INTERVAL, PING_TIMEOUT,
+// MAX_PAYLOAD) and then the command-line flags, which win.
+func loadConfig(args []string, getenv func(string) string) (config, error) {
+	cfg := defaultConfig()
+	if v := getenv("PORT"); v != "" {
+		cfg.port = v
+	}
+	cfg.host = getenv("HOST")
+	for _, e := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"PING_INTERVAL", &cfg.pingInterval}, {"PING_TIMEOUT", &cfg.pingTimeout}} {
+		if v := getenv(e.name); v != "" {
+			ms, err := strconv.Atoi(v)
+			if err != nil || ms <= 0 {
+				return cfg, fmt.Errorf("%s must be a positive number of milliseconds, got %q", e.name, v)
+			}
+			*e.dst = time.Duration(ms) * time.Millisecond
+		}
+	}
+	if v := getenv("MAX_PAYLOAD"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return cfg, fmt.Errorf("MAX_PAYLOAD must be a positive number of bytes, got %q", v)
+		}
+		cfg.maxPayload = n
+	}
+
+	flags := flag.NewFlagSet("socketio-laid-open", flag.ContinueOnError)
+	flags.StringVar(&cfg.host, "host", cfg.host, "interface to listen on (HOST); empty means all")
+	flags.StringVar(&cfg.port, "port", cfg.port, "port to listen on (PORT)")
+	flags.DurationVar(&cfg.pingInterval, "ping-interval", cfg.pingInterval, "time between server pings (PING_INTERVAL, in ms)")
+	flags.DurationVar(&cfg.pingTimeout, "ping-timeout", cfg.pingTimeout, "time a client has to answer a ping (PING_TIMEOUT, in ms)")
+	flags.DurationVar(&cfg.upgradeTimeout, "upgrade-timeout", cfg.upgradeTimeout, "time allowed for the upgrade to websocket")
+	flags.Int64Var(&cfg.maxPayload, "max-payload", cfg.maxPayload, "largest message or POST body in bytes (MAX_PAYLOAD)")
+	flags.BoolVar(&cfg.quiet, "quiet", false, "do not print io and io.sockets.sockets")
+	flags.BoolVar(&cfg.trace, "trace", false, "log every Engine.IO frame with an explanation")
+	if err := flags.Parse(args); err != nil {
+		return cfg, err
+	}
+	if cfg.pingInterval <= 0 || cfg.pingTimeout <= 0 || cfg.upgradeTimeout <= 0 || cfg.maxPayload <= 0 {
+		return cfg, errors.New("intervals, timeouts and the payload limit must be positive")
+	}
+	return cfg, nil
+}
+
+// === Engine.IO packets and payloads =========================================
+
+// eioPacketType is the first character of every Engine.IO packet.
+type eioPacketType byte
+
+const (
+	eioOpen    eioPacketType = '0' // server → client, first packet: the handshake JSON
+	eioClose   eioPacketType = '1' // either side: the session is over
+	eioPing    eioPacketType = '2' // v4: server → client; v3: client → server; "2probe" starts an upgrade
+	eioPong    eioPacketType = '3' // the answer to a ping, with the same payload
+	eioMessage eioPacketType = '4' // application data: here, one Socket.IO packet or attachment
+	eioUpgrade eioPacketType = '5' // client → server on the new websocket: switch to me
+	eioNoop    eioPacketType = '6' // server → client: releases a waiting poll during an upgrade
+)
+
+// eioPacketNames are the spec's names, indexed by type - '0'.
+var eioPacketNames = [...]string{"open", "close", "ping", "pong", "message", "upgrade", "noop"}
+
+// eioPacket is one Engine.IO packet. A binary packet is always a message.
+type eioPacket struct {
+	typ    eioPacketType
+	data   []byte // what follows the type: text in UTF-8, or the raw bytes of a binary message
+	binary bool   // a binary message: over websocket a binary frame, over polling base64
+}
+
+// Errors of the Engine.IO framing. A session that receives one is closed.
+var (
+	errEmptyPacket   = errors.New("engine.io: empty packet")
+	errUnknownPacket = errors.New("engine.io: unknown packet type")
+	errBadBase64     = errors.New("engine.io: bad base64 in binary packet")
+	errBadLength     = errors.New("engine.io: bad length prefix in v3 payload")
+	errBinaryPayload = errors.New("engine.io: v4 polling payloads are text only")
+)
+
+// textPacket makes a text packet: textPacket(eioMessage, `2["hi"]`) is 42["hi"].
+func textPacket(typ eioPacketType, data string) eioPacket {
+	return eioPacket{typ: typ, data: []byte(data)}
+}
+
+// binaryPacket makes a binary message packet.
+func binaryPacket(data []byte) eioPacket {
+	return eioPacket{typ: eioMessage, data: data, binary: true}
+}
+
+// appendText writes a text packet as it travels: its type digit, then its data.
+func (p eioPacket) appendText(b []byte) []byte {
+	return append(append(b, byte(p.typ)), p.data...)
+}
+
+// decodeTextPacket reads one text packet: a type digit then data, e.g. 4hello.
+// Engine.IO v4 also lets a binary message travel as text: "b" + base64.
+func decodeTextPacket(s []byte) (eioPacket, error) {
+	if len(s) == 0 {
+		return eioPacket{}, errEmptyPacket
+	}
+	if s[0] == 'b' {
+		data, err := base64.StdEncoding.DecodeString(string(s[1:]))
+		if err != nil {
+			return eioPacket{}, errBadBase64
+		}
+		return binaryPacket(data), nil
+	}
+	if s[0] < '0' || s[0] > '6' {
+		return eioPacket{}, fmt.Errorf("%w %q", errUnknownPacket, s[0])
+	}
+	return eioPacket{typ: eioPacketType(s[0]), data: s[1:]}, nil
+}
+
+// appendBase64 appends the standard base64 of data to b.
+func appendBase64(b, data []byte) []byte {
+	n := len(b)
+	b = append(b, make([]byte, base64.StdEncoding.EncodedLen(len(data)))...)
+	base64.StdEncoding.Encode(b[n:], data)
+	return b
+}
+
+// A polling request carries a payload: several packets in one HTTP body.
+// In v4 the packets are joined by the record separator \x1e, and a binary
+// message is "b" + base64 (its type 4 is implied):
+//
+//	4hello\x1e2\x1ebAQIDBA==     message "hello", ping, binary message 01 02 03 04
+const recordSeparator = '\x1e'
+
+// encodePayloadV4 joins packets for a v4 polling response.
+func encodePayloadV4(packets []eioPacket) []byte {
+	var b []byte
+	for i, p := range packets {
+		if i > 0 {
+			b = append(b, recordSeparator)
+		}
+		if p.binary {
+			b = appendBase64(append(b, 'b'), p.data)
+		} else {
+			b = p.appendText(b)
+		}
+	}
+	return b
+}
+
+// decodePayloadV4 splits a v4 polling body. On a bad packet it returns the
+// packets before it as well as the error: those are delivered, then the
+// session closes, as the reference server does.
+func decodePayloadV4(body []byte) ([]eioPacket, error) {
+	var packets []eioPacket
+	for _, part := range bytes.Split(body, []byte{recordSeparator}) {
+		p, err := decodeTextPacket(part)
+		if err != nil {
+			return packets, err
+		}
+		packets = append(packets, p)
+	}
+	return packets, nil
+}
+
+// Engine.IO v3 payloads are length-prefixed instead: <length>:<packet>,
+// repeated, where the length counts UTF-16 code units — JavaScript's
+// string.length — not bytes: "4€" is 2 units (4 bytes), "4😀" is 3.
+//
+//	6:4hello2:4€3:4😀
+//
+// A binary message inside a text payload is "b4" + base64 (v3 keeps the type).
+
+// utf16Len is JavaScript's s.length for a UTF-8 string: runes above U+FFFF
+// are a surrogate pair in UTF-16 and count twice.
+func utf16Len(s []byte) int {
+	n := 0
+	for len(s) > 0 {
+		r, size := utf8.DecodeRune(s)
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+		s = s[size:]
+	}
+	return n
+}
+
+// encodePayloadV3Text writes <length>:<packet> for each packet.
+func encodePayloadV3Text(packets []eioPacket) []byte {
+	var b []byte
+	for _, p := range packets {
+		var one []byte
+		if p.binary {
+			one = appendBase64([]byte("b4"), p.data)
+		} else {
+			one = p.appendText(nil)
+		}
+		b = strconv.AppendInt(b, int64(utf16Len(one)), 10)
+		b = append(b, ':')
+		b = append(b, one...)
+	}
+	return b
+}
+
+// decodePayloadV3Text reads <length>:<packet> repeatedly, walking runes to
+// count UTF-16 units.
+func decodePayloadV3Text(body []byte) ([]eioPacket, error) {
+	var packets []eioPacket
+	for len(body) > 0 {
+		colon := bytes.IndexByte(body, ':')
+		if colon < 1 || colon > 9 {
+			return packets, errBadLength
+		}
+		units, err := strconv.Atoi(string(body[:colon]))
+		if err != nil || units < 1 {
+			return packets, errBadLength
+		}
+		body = body[colon+1:]
+		end := 0 // byte offset where the packet's units run out
+		for units > 0 {
+			if end >= len(body) {
+				return packets, errBadLength
+			}
+			r, size := utf8.DecodeRune(body[end:])
+			if r >= 0x10000 {
+				units -= 2
+			} else {
+				units--
+			}
+			end += size
+		}
+		if units < 0 { // the length ended in the middle of a surrogate pair
+			return packets, errBadLength
+		}
+		p, err := decodeTextPacketV3(body[:end])
+		if err != nil {
+			return packets, err
+		}
+		packets = append(packets, p)
+		body = body[end:]
+	}
+	return packets, nil
+}
+
+// decodeTextPacketV3 is decodeTextPacket, but a base64 binary packet keeps
+// its type digit: b4AQID.
+func decodeTextPacketV3(s []byte) (eioPacket, error) {
+	if len(s) > 0 && s[0] == 'b' {
+		if len(s) < 2 || s[1] != byte(eioMessage) {
+			return eioPacket{}, errUnknownPacket
+		}
+		return decodeTextPacket(append([]byte{'b'}, s[2:]...))
+	}
+	return decodeTextPacket(s)
+}
+
+// A v3 client that can read binary (it did not ask for b64=1) gets binary in
+// the binary payload encoding, sent as application/octet-stream. Each packet
+// is a kind byte (0 text, 1 binary), its length as one byte per decimal
+// digit, 0xFF, then the packet; a binary packet starts with its type byte 4:
+//
+//	"4hello" + binary 01 02 03 04  →  00 06 FF 34 68 65 6C 6C 6F  01 05 FF 04 01 02 03 04
+
+// v3BinaryType starts a v3 binary packet: the message type as a byte
+// value, 4, where text packets have the digit '4'.
+const v3BinaryType = 4
+
+// encodePayloadV3Binary writes the binary payload encoding.
+func encodePayloadV3Binary(packets []eioPacket) []byte {
+	var b []byte
+	for _, p := range packets {
+		var one []byte
+		kind := byte(0)
+		if p.binary {
+			kind = 1
+			one = append([]byte{v3BinaryType}, p.data...)
+		} else {
+			one = p.appendText(nil)
+		}
+		b = append(b, kind)
+		for _, digit := range strconv.Itoa(len(one)) {
+			b = append(b, byte(digit-'0'))
+		}
+		b = append(b, 0xFF)
+		b = append(b, one...)
+	}
+	return b
+}
+
+// decodePayloadV3Binary reads the binary payload encoding.
+func decodePayloadV3Binary(body []byte) ([]eioPacket, error) {
+	var packets []eioPacket
+	for len(body) > 0 {
+		kind := body[0]
+		if kind > 1 {
+			return packets, errBadLength
+		}
+		n, i := 0, 1
+		for ; i < len(body) && body[i] != 0xFF; i++ {
+			if body[i] > 9 || i > 9 {
+				return packets, errBadLength
+			}
+			n = n*10 + int(body[i])
+		}
+		if i == 1 || i >= len(body) || n < 1 || len(body)-i-1 < n {
+			return packets, errBadLength
+		}
+		one := body[i+1 : i+1+n]
+		body = body[i+1+n:]
+		var p eioPacket
+		var err error
+		if kind == 1 {
+			if one[0] != v3BinaryType {
+				return packets, errUnknownPacket
+			}
+			p = binaryPacket(one[1:])
+		} else {
+			p, err = decodeTextPacketV3(one)
+		}
+		if err != nil {
+			return packets, err
+		}
+		packets = append(packets, p)
+	}
+	return packets, nil
+}
+
+// === Engine.IO protocol versions ============================================
+
+// eioVersion is everything that differs between Engine.IO v3 and v4, chosen
+// once per session from the EIO query parameter — like engine.io's
+// `this.parser = this.protocol === 4 ? parser_v4 : parser_v3` — so the rest of
+// the file never asks "is this v3?".
+type eioVersion struct {
+	protocol int // the EIO parameter, 3 or 4 (engine.io Transport.protocol)
+
+	// serverPings: in v4 the server sends ping and waits for pong; in v3 the
+	// client pings and the server answers (engine.io-protocol, "History",
+	// "Reverse ping/pong mechanism" in v4).
+	serverPings bool
+
+	// sendsMaxPayload: the v4 handshake has a maxPayload key; v3's does not
+	// ("History": maxPayload was added in v4).
+	sendsMaxPayload bool
+
+	// encodePayload and decodePayload frame polling bodies: v4 joins with
+	// \x1e, v3 prefixes lengths ("History", "Packet encoding" in v4).
+	encodePayload func(packets []eioPacket, binaryOK bool) (body []byte, contentType string)
+	decodePayload func(body []byte, contentType string) ([]eioPacket, error)
+
+	// encodeFrame and decodeFrame frame websocket messages: in v3 a binary
+	// frame starts with the type byte 4, in v4 it is the raw bytes.
+	encodeFrame func(p eioPacket, binaryOK bool) (messageType int, data []byte)
+	decodeFrame func(messageType int, data []byte) (eioPacket, error)
+}
+
+const (
+	contentTypeText   = "text/plain; charset=UTF-8"
+	contentTypeBinary = "application/octet-stream"
+)
+
+var eioV4 = &eioVersion{
+	protocol:        4,
+	serverPings:     true,
+	sendsMaxPayload: true,
+	encodePayload: func(packets []eioPacket, _ bool) ([]byte, string) {
+		return encodePayloadV4(packets), contentTypeText
+	},
+	decodePayload: func(body []byte, contentType string) ([]eioPacket, error) {
+		if strings.HasPrefix(contentType, contentTypeBinary) {
+			return nil, errBinaryPayload
+		}
+		return decodePayloadV4(body)
+	},
+	encodeFrame: func(p eioPacket, _ bool) (int, []byte) {
+		if p.binary {
+			return websocket.BinaryMessage, p.data
+		}
+		return websocket.TextMessage, p.appendText(nil)
+	},
+	decodeFrame: func(messageType int, data []byte) (eioPacket, error) {
+		if messageType == websocket.BinaryMessage {
+			return binaryPacket(data), nil
+		}
+		return decodeTextPacket(data)
+	},
+}
+
+var eioV3 = &eioVersion{
+	protocol: 3,
+	encodePayload: func(packets []eioPacket, binaryOK bool) ([]byte, string) {
+		if binaryOK && hasBinaryPacket(packets) {
+			return encodePayloadV3Binary(packets), contentTypeBinary
+		}
+		return encodePayloadV3Text(packets), contentTypeText
+	},
+	decodePayload: func(body []byte, contentType string) ([]eioPacket, error) {
+		if strings.HasPrefix(contentType, contentTypeBinary) {
+			return decodePayloadV3Binary(body)
+		}
+		return decodePayloadV3Text(body)
+	},
+	encodeFrame: func(p eioPacket, binaryOK bool) (int, []byte) {
+		switch {
+		case p.binary && binaryOK:
+			return websocket.BinaryMessage, append([]byte{v3BinaryType}, p.data...)
+		case p.binary:
+			return websocket.TextMessage, appendBase64([]byte("b4"), p.data)
+		}
+		return websocket.TextMessage, p.appendText(nil)
+	},
+	decodeFrame: func(messageType int, data []byte) (eioPacket, error) {
+		if messageType == websocket.BinaryMessage {
+			if len(data) == 0 || data[0] != v3BinaryType {
+				return eioPacket{}, errUnknownPacket
+			}
+			return binaryPacket(data[1:]), nil
+		}
+		return decodeTextPacketV3(data)
+	},
+}
+
+// eioVersions maps the EIO query parameter to its version. Anything else,
+// a missing EIO included, is "Unsupported protocol version".
+var eioVersions = map[string]*eioVersion{"3": eioV3, "4": eioV4}
+
+func hasBinaryPacket(packets []eioPacket) bool {
+	for _, p := range packets {
+		if p.binary {
+			return true
+		}
+	}
+	return false
+}
+
+// === Engine.IO sessions: handshake and heartbeat ============================
+
+// eioSID is an Engine.IO session id, like the tutorial's riIk7xPKPqrcmqVUAAAA.
+// It is not a Socket.IO socket id (SocketID): a v4 client gets one socket id
+// per namespace on top of one session.
+type eioSID string
+
+// randomID returns 20 random URL-safe characters: 15 random bytes in base64,
+// the same shape as Node's base64id.
+func randomID() string {
+	var b [15]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // the system's random source failed: nothing sensible is left to do
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// eioError is an HTTP-level Engine.IO error. The body is JSON with the code.
+type eioError struct {
+	status  int
+	code    int
+	message string
+}
+
+func (e *eioError) Error() string { return e.message }
+
+// The Engine.IO error codes, as engine.io sends them.
+var (
+	errTransportUnknown    = &eioError{http.StatusBadRequest, 0, "Transport unknown"}
+	errSessionUnknown      = &eioError{http.StatusBadRequest, 1, "Session ID unknown"}
+	errBadHandshakeMethod  = &eioError{http.StatusBadRequest, 2, "Bad handshake method"}
+	errBadRequest          = &eioError{http.StatusBadRequest, 3, "Bad request"}
+	errForbidden           = &eioError{http.StatusForbidden, 4, "Forbidden"}
+	errUnsupportedProtocol = &eioError{http.StatusBadRequest, 5, "Unsupported protocol version"}
+)
+
+// writeEIOError answers a request with an Engine.IO error body:
+// {"code":1,"message":"Session ID unknown"}.
+func writeEIOError(w http.ResponseWriter, e *eioError) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.status)
+	fmt.Fprintf(w, `{"code":%d,"message":%q}`, e.code, e.message)
+}
+
+// eioServer is one Engine.IO endpoint: it owns the sessions below one path.
+// (engine.io's Server; the tutorial prints it as io.eio.)
+type eioServer struct {
+	cfg          config
+	onConnection func(*eioSocket) // the layer above attaches itself to each new session here
+	trace        func(sid eioSID, direction string, p eioPacket)
+	upgrader     websocket.Upgrader
+
+	mu      sync.Mutex            // protects clients
+	clients map[eioSID]*eioSocket // engine.io Server.clients; its size is clientsCount
+}
+
+func newEIOServer(cfg config, onConnection func(*eioSocket)) *eioServer {
+	return &eioServer{
+		cfg:          cfg,
+		onConnection: onConnection,
+		clients:      map[eioSID]*eioSocket{},
+		upgrader: websocket.Upgrader{
+			// Like Node's default, any page may connect: browsers are not the
+			// only clients, and the server has no cookies to protect.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+	}
+}
+
+// clientsCount is engine.io's Server.clientsCount.
+func (srv *eioServer) clientsCount() int {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return len(srv.clients)
+}
+
+func (srv *eioServer) lookup(sid eioSID) *eioSocket {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return srv.clients[sid]
+}
+
+func (srv *eioServer) remove(sid eioSID) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	delete(srv.clients, sid)
+}
+
+// ServeHTTP routes every Engine.IO request. The checks come in the order
+// engine.io makes them: transport, then protocol version, then session.
+//
+//	GET  ?EIO=4&transport=polling               handshake
+//	GET  ?EIO=4&transport=polling&sid=…         receive (long-poll)
+//	POST ?EIO=4&transport=polling&sid=…         send
+//	GET  ?EIO=4&transport=websocket[&sid=…]     websocket, or upgrade of a session
+func (srv *eioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	transport := q.Get("transport")
+	if transport != "polling" && transport != "websocket" {
+		writeEIOError(w, errTransportUnknown)
+		return
+	}
+	version := eioVersions[q.Get("EIO")]
+	if version == nil {
+		writeEIOError(w, errUnsupportedProtocol)
+		return
+	}
+	if transport == "websocket" && !websocket.IsWebSocketUpgrade(r) {
+		writeEIOError(w, errBadRequest)
+		return
+	}
+	sid := eioSID(q.Get("sid"))
+	if sid == "" { // a new session
+		if r.Method != http.MethodGet {
+			writeEIOError(w, errBadHandshakeMethod)
+			return
+		}
+		srv.handshake(w, r, version, transport)
+		return
+	}
+	s := srv.lookup(sid)
+	if s == nil {
+		writeEIOError(w, errSessionUnknown)
+		return
+	}
+	if s.version != version {
+		writeEIOError(w, errBadRequest)
+		return
+	}
+	if transport == "websocket" {
+		s.serveUpgrade(w, r)
+		return
+	}
+	s.servePolling(w, r)
+}
+
+// openPacket is the handshake packet, the first thing a client reads:
+//
+//	0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}
+type openPacket struct {
+	SID          eioSID   `json:"sid"`
+	Upgrades     []string `json:"upgrades"`
+	PingInterval int64    `json:"pingInterval"`
+	PingTimeout  int64    `json:"pingTimeout"`
+	MaxPayload   int64    `json:"maxPayload,omitempty"` // v4 only
+}
+
+// handshake opens a session. Over polling the answer is a GET response that
+// starts with the open packet; over websocket it is the first frame.
+func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version *eioVersion, transport string) {
+	var ws *websocket.Conn
+	if transport == "websocket" {
+		var err error
+		if ws, err = srv.upgrader.Upgrade(w, r, nil); err != nil {
+			return // the upgrader has answered with an HTTP error
+		}
+	}
+	s := newEIOSocket(srv, r, version, transport)
+	open := openPacket{
+		SID:          s.sid,
+		Upgrades:     []string{},
+		PingInterval: srv.cfg.pingInterval.Milliseconds(),
+		PingTimeout:  srv.cfg.pingTimeout.Milliseconds(),
+	}
+	if transport == "polling" {
+		open.Upgrades = []string{"websocket"}
+	}
+	if version.sendsMaxPayload {
+		open.MaxPayload = srv.cfg.maxPayload
+	}
+	data, _ := json.Marshal(open) // a struct of strings and numbers always marshals
+	s.writeBuffer = []eioPacket{{typ: eioOpen, data: data}}
+
+	srv.mu.Lock()
+	srv.clients[s.sid] = s
+	srv.mu.Unlock()
+	if srv.onConnection != nil {
+		srv.onConnection(s) // may queue packets, e.g. the v3 client's implicit CONNECT
+	}
+	s.startHeartbeat()
+
+	if ws != nil {
+		s.mu.Lock()
+		s.ws = ws
+		s.mu.Unlock()
+		go s.writeLoop(ws)
+		s.readLoop(ws)
+		return
+	}
+	// Over polling the handshake answers with the open packet alone; what
+	// the layer above queued (a v3 client's CONNECT) waits for the next GET.
+	s.mu.Lock()
+	first := s.writeBuffer[:1]
+	s.writeBuffer = s.writeBuffer[1:]
+	s.mu.Unlock()
+	s.writePollResponse(w, first)
+}
+
+// requestInfo is what the handshake request looked like; Socket.IO shows it
+// as socket.handshake and socket.conn.request.
+type requestInfo struct {
+	headers       http.Header
+	remoteAddress string
+	url           string
+	query         url.Values
+	secure        bool
+	time          time.Time
+}
+
+// eioSocket is one Engine.IO session (engine.io's Socket; the tutorial
+// prints it as socket.conn). It outlives its transports: a session that
+// starts on polling moves to a websocket and keeps its sid and its queue.
+//
+// Goroutines: the HTTP handler that reads (a POST, or the websocket read
+// loop) delivers packets to onMessage; the one that writes (a waiting GET,
+// or writeLoop) drains writeBuffer. Timers run the heartbeat. Everything they
+// share is under mu; a change that a waiting writer must see closes
+// `changed`.
+type eioSocket struct {
+	sid      eioSID
+	server   *eioServer
+	version  *eioVersion
+	binaryOK bool // false when a v3 client asked for base64 (b64=1)
+	request  requestInfo
+
+	onMessage func(eioPacket)     // set by the layer above, before the session opens
+	onClose   func(reason string) // likewise
+
+	mu                sync.Mutex      // protects the fields below
+	readyState        string          // "open" or "closed" (engine.io readyState)
+	closeReason       string          // why it closed: "transport close", "ping timeout", …
+	transport         string          // "polling" or "websocket"
+	upgrading         bool            // probe answered, waiting for the upgrade packet
+	upgraded          bool            // the session has moved to websocket
+	probe             *websocket.Conn // the websocket being probed, during an upgrade
+	ws                *websocket.Conn // the websocket, once the session uses one
+	writeBuffer       []eioPacket     // packets waiting for a transport (engine.io writeBuffer)
+	changed           chan struct{}   // closed and replaced when a waiting writer has work
+	pollWaiting       bool            // a GET is being held open
+	postActive        bool            // a POST is being read
+	pingIntervalTimer *time.Timer     // v4: sends the next ping
+	pingTimeoutTimer  *time.Timer     // closes the session when the other side goes quiet
+}
+
+func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transport string) *eioSocket {
+	return &eioSocket{
+		sid:        eioSID(randomID()),
+		server:     srv,
+		version:    version,
+		binaryOK:   r.URL.Query().Get("b64") == "",
+		readyState: "open",
+		transport:  transport,
+		changed:    make(chan struct{}),
+		request: requestInfo{
+			headers:       r.Header.Clone(),
+			remoteAddress: r.RemoteAddr,
+			url:           r.URL.RequestURI(),
+			query:         r.URL.Query(),
+			secure:        r.TLS != nil,
+			time:          time.Now(),
+		},
+	}
+}
+
+// notifyLocked wakes whoever waits for work (a held GET or the write loop).
+// Callers hold s.mu.
+func (s *eioSocket) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// maxWriteBuffer bounds the packets queued for one client. A client that
+// reads so slowly that this many pile up is cut off ("transport error")
+// rather than holding memory without end; everyone else goes on.
+const maxWriteBuffer = 100000
+
+// send queues packets for the client. It never blocks on the network, so a
+// slow client cannot hold up a broadcast to the others. The packets of one
+// call stay together, in order: a Socket.IO packet and its attachments.
+func (s *eioSocket) send(packets ...eioPacket) {
+	s.mu.Lock()
+	if s.readyState != "open" {
+		s.mu.Unlock()
+		return
+	}
+	wasEmpty := len(s.writeBuffer) == 0
+	s.writeBuffer = append(s.writeBuffer, packets...)
+	full := len(s.writeBuffer) > maxWriteBuffer
+	if wasEmpty { // a writer waits only on an empty buffer
+		s.notifyLocked()
+	}
+	s.mu.Unlock()
+	if full {
+		s.close("transport error")
+	}
+}
+
+// close ends the session once, whatever the reason, and tells the layer
+// above. Waiting writers wake up and finish.
+func (s *eioSocket) close(reason string) {
+	s.mu.Lock()
+	if s.readyState != "open" {
+		s.mu.Unlock()
+		return
+	}
+	s.readyState = "closed"
+	s.closeReason = reason
+	stopTimer(s.pingIntervalTimer)
+	stopTimer(s.pingTimeoutTimer)
+	probe := s.probe
+	s.notifyLocked()
+	s.mu.Unlock()
+
+	if probe != nil {
+		_ = probe.Close() // ends the upgrade's read; its error is expected
+	}
+	s.server.remove(s.sid)
+	if s.onClose != nil {
+		s.onClose(reason)
+	}
+}
+
+func stopTimer(t *time.Timer) {
+	if t != nil {
+		t.Stop()
+	}
+}
+
+// onPacket handles one packet from the client, whatever transport brought it.
+func (s *eioSocket) onPacket(p eioPacket) {
+	if s.server.trace != nil {
+		s.server.trace(s.sid, "in", p)
+	}
+	switch p.typ {
+	case eioMessage:
+		if s.onMessage != nil {
+			s.onMessage(p)
+		}
+	case eioPing:
+		if s.version.serverPings {
+			s.close("parse error") // v4: only the server pings ("invalid heartbeat direction")
+			return
+		}
+		s.onClientPing(p)
+	case eioPong:
+		if s.version.serverPings {
+			s.onPong()
+		}
+	case eioClose:
+		s.close("transport close")
+	case eioNoop:
+	default: // open or upgrade on an open session
+		s.close("parse error")
+	}
+}
+
+// The heartbeat. In v4 the server sends ping every pingInterval and closes
+// the session if pong does not come back within pingTimeout. The timeout
+// starts when the ping is queued, not when a GET carries it, so a client that
+// stops polling is noticed on time.
+//
+//	server → 2      client → 3      (pingInterval later) server → 2 …
+//
+// In v3 the client pings and the server answers; the session closes when no
+// ping comes within pingInterval + pingTimeout.
+func (s *eioSocket) startHeartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg := s.server.cfg
+	if s.version.serverPings {
+		s.pingIntervalTimer = time.AfterFunc(cfg.pingInterval, s.ping)
+	} else {
+		s.pingTimeoutTimer = time.AfterFunc(cfg.pingInterval+cfg.pingTimeout, s.onPingTimeout)
+	}
+}
+
+func (s *eioSocket) onPingTimeout() { s.close("ping timeout") }
+
+// ping queues a ping and starts the clock for its pong (v4).
+func (s *eioSocket) ping() {
+	s.mu.Lock()
+	if s.readyState != "open" {
+		s.mu.Unlock()
+		return
+	}
+	s.pingTimeoutTimer = time.AfterFunc(s.server.cfg.pingTimeout, s.onPingTimeout)
+	s.mu.Unlock()
+	s.send(eioPacket{typ: eioPing})
+}
+
+// onPong stops the clock and schedules the next ping (v4). A pong that
+// answers no ping is ignored.
+func (s *eioSocket) onPong() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.readyState != "open" || s.pingTimeoutTimer == nil {
+		return
+	}
+	s.pingTimeoutTimer.Stop()
+	s.pingTimeoutTimer = nil
+	s.pingIntervalTimer = time.AfterFunc(s.server.cfg.pingInterval, s.ping)
+}
+
+// onClientPing answers a v3 client's ping with a pong that carries the same
+// data, and restarts the timeout.
+func (s *eioSocket) onClientPing(p eioPacket) {
+	s.mu.Lock()
+	if s.pingTimeoutTimer != nil {
+		s.pingTimeoutTimer.Reset(s.server.cfg.pingInterval + s.server.cfg.pingTimeout)
+	}
+	s.mu.Unlock()
+	s.send(eioPacket{typ: eioPong, data: p.data})
+}
+
+// === Engine.IO: long-polling transport ======================================
+
+// servePolling handles a polling request on an open session: GET receives,
+// POST sends.
+func (s *eioSocket) servePolling(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	switch r.Method {
+	case http.MethodGet:
+		s.servePollGet(w, r)
+	case http.MethodPost:
+		s.servePollPost(w, r)
+	case http.MethodOptions:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeEIOError(w, errBadRequest)
+	}
+}
+
+// servePollGet holds the GET until there is something to send, then sends
+// everything queued as one payload. Only one GET may wait at a time; a second
+// one is a protocol violation that closes the session.
+func (s *eioSocket) servePollGet(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	switch {
+	case s.transport != "polling" || s.readyState != "open":
+		s.mu.Unlock()
+		writeEIOError(w, errBadRequest)
+		return
+	case s.pollWaiting:
+		s.mu.Unlock()
+		writeEIOError(w, errBadRequest)
+		s.close("transport error") // the waiting GET gets the close packet
+		return
+	}
+	s.pollWaiting = true
+	s.mu.Unlock()
+
+	packets := s.nextPoll(r)
+	s.mu.Lock()
+	s.pollWaiting = false
+	s.mu.Unlock()
+	if packets == nil {
+		return // the client went away
+	}
+	s.writePollResponse(w, packets)
+}
+
+// writePollResponse sends packets as one polling payload.
+func (s *eioSocket) writePollResponse(w http.ResponseWriter, packets []eioPacket) {
+	w.Header().Set("Cache-Control", "no-store")
+	s.tracePackets(packets)
+	body, contentType := s.version.encodePayload(packets, s.binaryOK)
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body) // if the client is gone, so are these packets, as in engine.io
+}
+
+// nextPoll waits for the answer to a GET: the queued packets; a noop while
+// an upgrade is under way (the packets wait for the websocket); a close when
+// the server ended the session, or a noop when the client did.
+func (s *eioSocket) nextPoll(r *http.Request) []eioPacket {
+	for {
+		s.mu.Lock()
+		switch {
+		case s.readyState != "open" && s.closeReason == "transport close":
+			s.mu.Unlock()
+			return []eioPacket{{typ: eioNoop}}
+		case s.readyState != "open":
+			s.mu.Unlock()
+			return []eioPacket{{typ: eioClose}}
+		case s.upgrading || s.transport != "polling":
+			s.mu.Unlock()
+			return []eioPacket{{typ: eioNoop}}
+		case len(s.writeBuffer) > 0:
+			packets := s.writeBuffer
+			s.writeBuffer = nil
+			s.mu.Unlock()
+			return packets
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-r.Context().Done():
+			return nil
+		}
+	}
+}
+
+// servePollPost reads one payload and hands its packets on, then answers
+// "ok". A body over maxPayload gets 413 and the session lives on; a bad
+// packet closes the session after the good ones before it are delivered.
+func (s *eioSocket) servePollPost(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	switch {
+	case s.transport != "polling" || s.readyState != "open":
+		s.mu.Unlock()
+		writeEIOError(w, errBadRequest)
+		return
+	case s.postActive:
+		s.mu.Unlock()
+		writeEIOError(w, errBadRequest)
+		s.close("transport error")
+		return
+	}
+	s.postActive = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.postActive = false
+		s.mu.Unlock()
+	}()
+
+	limit := s.server.cfg.maxPayload
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return // the client went away mid-body
+	}
+	if int64(len(body)) > limit {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		fmt.Fprintf(w, `{"code":3,"message":"Payload over maxPayload (%d bytes)"}`, limit)
+		return
+	}
+	packets, err := s.version.decodePayload(body, r.Header.Get("Content-Type"))
+	for _, p := range packets {
+		s.onPacket(p)
+	}
+	if err != nil {
+		writeEIOError(w, errBadRequest)
+		s.close("parse error")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html")
+	_, _ = w.Write([]byte("ok"))
+}
+
+func (s *eioSocket) tracePackets(packets []eioPacket) {
+	if s.server.trace == nil {
+		return
+	}
+	for _, p := range packets {
+		s.server.trace(s.sid, "out", p)
+	}
+}
+
+// === Engine.IO: WebSocket transport and upgrade =============================
+
+// wsWriteWait bounds one websocket write, so a client that stopped reading
+// cannot keep its write loop forever.
+const wsWriteWait = 10 * time.Second
+
+// writeLoop is the only writer of a session's websocket. It starts when the
+// session moves to the websocket and ends when the session closes, closing
+// the connection, which also ends readLoop.
+func (s *eioSocket) writeLoop(ws *websocket.Conn) {
+	defer ws.Close()
+	for {
+		s.mu.Lock()
+		packets := s.writeBuffer
+		s.writeBuffer = nil
+		open := s.readyState == "open"
+		changed := s.changed
+		s.mu.Unlock()
+
+		s.tracePackets(packets)
+		for _, p := range packets {
+			messageType, data := s.version.encodeFrame(p, s.binaryOK)
+			_ = ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
+			if err := ws.WriteMessage(messageType, data); err != nil {
+				s.close("transport error")
+				return
+			}
+		}
+		if !open {
+			closeFrame := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+			_ = ws.WriteControl(websocket.CloseMessage, closeFrame, time.Now().Add(time.Second)) // best effort
+			return
+		}
+		<-changed
+	}
+}
+
+// readLoop reads frames until the connection fails, handing each packet on.
+// It runs in the HTTP handler's goroutine.
+func (s *eioSocket) readLoop(ws *websocket.Conn) {
+	// Over the limit, gorilla/websocket closes with status 1009 (message too big).
+	ws.SetReadLimit(s.server.cfg.maxPayload)
+	for {
+		messageType, data, err := ws.ReadMessage()
+		if err != nil {
+			s.close("transport close")
+			return
+		}
+		p, err := s.version.decodeFrame(messageType, data)
+		if err != nil {
+			s.close("parse error")
+			return
+		}
+		s.onPacket(p)
+	}
+}
+
+// serveUpgrade moves a polling session to a websocket:
+//
+//	client → 2probe      (on the new websocket)
+//	server → 3probe      the websocket works; from now every GET gets 6 (noop)
+//	client → 5           (upgrade) the session switches; queued packets follow on the websocket
+//
+// Packets queued during the upgrade stay queued until 5, so none is lost or
+// sent twice. Anything else on the probe, or nothing within upgradeTimeout,
+// cancels the upgrade and polling goes on.
+func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	busy := s.transport != "polling" || s.probe != nil
+	s.mu.Unlock()
+	if busy {
+		writeEIOError(w, errBadRequest) // a second websocket for this session
+		return
+	}
+	ws, err := s.server.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	if s.readyState != "open" || s.probe != nil {
+		s.mu.Unlock()
+		_ = ws.Close()
+		return
+	}
+	s.probe = ws
+	s.mu.Unlock()
+
+	if err := s.probeUpgrade(ws); err != nil {
+		s.mu.Lock()
+		s.probe = nil
+		s.upgrading = false
+		s.notifyLocked()
+		s.mu.Unlock()
+		_ = ws.Close()
+		return
+	}
+	go s.writeLoop(ws)
+	s.readLoop(ws)
+}
+
+// probeUpgrade runs the probe exchange and, on success, switches transports.
+func (s *eioSocket) probeUpgrade(ws *websocket.Conn) error {
+	_ = ws.SetReadDeadline(time.Now().Add(s.server.cfg.upgradeTimeout))
+	p, err := s.readProbeFrame(ws)
+	if err != nil || p.typ != eioPing || string(p.data) != "probe" {
+		return errors.New("upgrade: expected 2probe")
+	}
+	pong := eioPacket{typ: eioPong, data: []byte("probe")}
+	s.tracePackets([]eioPacket{pong})
+	_ = ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
+	if err := ws.WriteMessage(websocket.TextMessage, pong.appendText(nil)); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.upgrading = true
+	s.notifyLocked() // a held GET returns 6 now
+	s.mu.Unlock()
+
+	p, err = s.readProbeFrame(ws)
+	if err != nil || p.typ != eioUpgrade {
+		return errors.New("upgrade: expected 5")
+	}
+	_ = ws.SetReadDeadline(time.Time{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.readyState != "open" {
+		return errors.New("upgrade: session closed")
+	}
+	s.transport = "websocket"
+	s.upgrading = false
+	s.upgraded = true
+	s.probe = nil
+	s.ws = ws
+	s.notifyLocked()
+	return nil
+}
+
+func (s *eioSocket) readProbeFrame(ws *websocket.Conn) (eioPacket, error) {
+	messageType, data, err := ws.ReadMessage()
+	if err != nil {
+		return eioPacket{}, err
+	}
+	p, err := s.version.decodeFrame(messageType, data)
+	if err == nil && s.server.trace != nil {
+		s.server.trace(s.sid, "in", p)
+	}
+	return p, err
+}
+
+// === Socket.IO packets ======================================================
+
+// PacketType is the first digit of a Socket.IO packet (socket.io-parser's
+// PacketType). It travels inside an Engine.IO message, so on the wire a
+// Socket.IO EVENT reads 42: Engine.IO 4 (message), Socket.IO 2 (event).
+type PacketType int
+
+const (
+	Connect      PacketType = iota // 0 CONNECT: join a namespace; the server answers with the socket id
+	Disconnect                     // 1 DISCONNECT: leave a namespace
+	Event                          // 2 EVENT: ["name", ...args]
+	Ack                            // 3 ACK: the answer to an event that carried an id
+	ConnectError                   // 4 CONNECT_ERROR (v5); ERROR in protocol v4
+	BinaryEvent                    // 5 BINARY_EVENT: an event with binary attachments
+	BinaryAck                      // 6 BINARY_ACK: an ack with binary attachments
+)
+
+// packetTypeNames is the parser's `types` list, as the tutorial prints it
+// (protocol v4 names; v5 renamed ERROR to CONNECT_ERROR).
+var packetTypeNames = [...]string{"CONNECT", "DISCONNECT", "EVENT", "ACK", "ERROR", "BINARY_EVENT", "BINARY_ACK"}
+
+func (t PacketType) String() string {
+	if t == ConnectError {
+		return "CONNECT_ERROR"
+	}
+	if t >= 0 && int(t) < len(packetTypeNames) {
+		return packetTypeNames[t]
+	}
+	return "PacketType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// noAck is Packet.ID when the sender asked for no acknowledgement.
+const noAck = -1
+
+// maxAttachments caps the binary attachments of one packet, as
+// socket.io-parser does, so a header cannot make us wait for millions.
+const maxAttachments = 10
+
+// Packet is one Socket.IO packet. Data is decoded JSON (numbers stay
+// json.Number, so they come back exactly as sent), with []byte wherever a
+// binary attachment was.
+type Packet struct {
+	Type PacketType
+	Nsp  string // namespace, "/" when the wire leaves it out
+	ID   int    // ack id, or noAck
+	Data any
+}
+
+// Errors of the Socket.IO parser. The connection that sent one is closed
+// ("the receiver MUST close the connection", socket.io-protocol).
+var (
+	errPacketType  = errors.New("socket.io: unknown packet type")
+	errAttachments = errors.New("socket.io: bad attachment count")
+	errAckID       = errors.New("socket.io: bad ack id")
+	errPayload     = errors.New("socket.io: payload not allowed for this packet type")
+	errPlaceholder = errors.New("socket.io: bad binary placeholder")
+	errReserved    = errors.New("socket.io: reserved event name")
+)
+
+// reservedEvents may not be sent by a client: they are the socket's own.
+var reservedEvents = map[string]bool{
+	"connect": true, "connect_error": true, "disconnect": true,
+	"disconnecting": true, "newListener": true, "removeListener": true,
+}
+
+// encode writes a packet as text plus its binary attachments:
+//
+//	<type>[<#attachments>-][<nsp>,][<ack id>][JSON]     e.g. 2/admin,13["foo"]
+//
+// An EVENT or ACK whose data holds []byte becomes a BINARY_EVENT or
+// BINARY_ACK: each []byte is replaced, depth first, by
+// {"_placeholder":true,"num":N} and travels as attachment N.
+func (p Packet) encode() (string, [][]byte, error) {
+	var attachments [][]byte
+	data := p.Data
+	if hasBinary(data) {
+		data = deconstruct(data, &attachments)
+	}
+	typ := p.Type
+	if len(attachments) > 0 && typ == Event {
+		typ = BinaryEvent
+	} else if len(attachments) > 0 && typ == Ack {
+		typ = BinaryAck
+	}
+
+	var b strings.Builder
+	b.WriteByte(byte('0' + typ))
+	if typ == BinaryEvent || typ == BinaryAck {
+		b.WriteString(strconv.Itoa(len(attachments)))
+		b.WriteByte('-')
+	}
+	if p.Nsp != "" && p.Nsp != "/" {
+		b.WriteString(p.Nsp)
+		b.WriteByte(',')
+	}
+	if p.ID != noAck {
+		b.WriteString(strconv.Itoa(p.ID))
+	}
+	if data != nil {
+		js, err := marshalJSON(data)
+		if err != nil {
+			return "", nil, err
+		}
+		b.Write(js)
+	}
+	return b.String(), attachments, nil
+}
+
+// marshalJSON is json.Marshal without HTML escaping: JavaScript's
+// JSON.stringify leaves <, > and & alone, and so do we.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// hasBinary reports whether v holds a []byte anywhere.
+func hasBinary(v any) bool {
+	switch x := v.(type) {
+	case []byte:
+		return true
+	case []any:
+		for _, e := range x {
+			if hasBinary(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if hasBinary(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// placeholder stands for attachment Num in the JSON of a binary packet.
+type placeholder struct {
+	Placeholder bool `json:"_placeholder"`
+	Num         int  `json:"num"`
+}
+
+// deconstruct copies v with every []byte moved to attachments and replaced
+// by a placeholder. The caller's v is left as it was.
+func deconstruct(v any, attachments *[][]byte) any {
+	switch x := v.(type) {
+	case []byte:
+		*attachments = append(*attachments, x)
+		return placeholder{true, len(*attachments) - 1}
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deconstruct(e, attachments)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deconstruct(e, attachments)
+		}
+		return out
+	}
+	return v
+}
+
+// reconstruct puts the attachments back where their placeholders are. A
+// placeholder must have an integer num within the attachments
+// (CVE-2022-2421 came from trusting it).
+func reconstruct(v any, attachments [][]byte) (any, error) {
+	switch x := v.(type) {
+	case []any:
+		for i, e := range x {
+			r, err := reconstruct(e, attachments)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = r
+		}
+	case map[string]any:
+		if x["_placeholder"] == true {
+			num, ok := x["num"].(json.Number)
+			n, err := strconv.Atoi(string(num))
+			if !ok || err != nil || n < 0 || n >= len(attachments) {
+				return nil, fmt.Errorf("%w: num %v", errPlaceholder, x["num"])
+			}
+			return attachments[n], nil
+		}
+		for k, e := range x {
+			r, err := reconstruct(e, attachments)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = r
+		}
+	}
+	return v, nil
+}
+
+// decodePacket parses the text of a packet and checks its payload. It
+// returns how many binary attachments must follow before the packet is
+// complete.
+func decodePacket(s string) (Packet, int, error) {
+	p, attachments, err := parsePacket(s)
+	if err == nil {
+		err = p.checkPayload()
+	}
+	return p, attachments, err
+}
+
+// parsePacket reads the parts of a packet in the order of the grammar: type,
+// attachment count, namespace, ack id, JSON.
+func parsePacket(s string) (Packet, int, error) {
+	p := Packet{Nsp: "/", ID: noAck}
+	if s == "" || s[0] < '0' || s[0] > '6' {
+		return p, 0, fmt.Errorf("%w in %q", errPacketType, s)
+	}
+	p.Type = PacketType(s[0] - '0')
+	i := 1
+
+	attachments := 0
+	if p.Type == BinaryEvent || p.Type == BinaryAck {
+		dash := strings.IndexByte(s[i:], '-')
+		if dash < 1 {
+			return p, 0, fmt.Errorf("%w in %q", errAttachments, s)
+		}
+		n, err := strconv.Atoi(s[i : i+dash])
+		if err != nil || n < 0 || n > maxAttachments {
+			return p, 0, fmt.Errorf("%w in %q", errAttachments, s)
+		}
+		attachments = n
+		i += dash + 1
+	}
+
+	// The namespace ends at a comma or at the end: clients send "40/custom".
+	if i < len(s) && s[i] == '/' {
+		end := strings.IndexByte(s[i:], ',')
+		if end < 0 {
+			p.Nsp, i = s[i:], len(s)
+		} else {
+			p.Nsp, i = s[i:i+end], i+end+1
+		}
+	}
+
+	digits := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i > digits {
+		id, err := strconv.Atoi(s[digits:i])
+		if err != nil || i-digits > 9 {
+			return p, 0, fmt.Errorf("%w in %q", errAckID, s)
+		}
+		p.ID = id
+	}
+
+	if i < len(s) {
+		data, err := decodeJSON(s[i:])
+		if err != nil {
+			return p, 0, fmt.Errorf("socket.io: bad JSON in %q: %w", s, err)
+		}
+		p.Data = data
+	}
+	return p, attachments, nil
+}
+
+// decodeJSON decodes exactly one JSON value, keeping numbers as json.Number.
+func decodeJSON(s string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("text after the JSON value")
+	}
+	return v, nil
+}
+
+// checkPayload applies the spec's rule for each type's payload: CONNECT an
+// optional object, DISCONNECT nothing, EVENT a non-empty array whose first
+// element names the event, ACK an array. CONNECT_ERROR only travels to
+// clients.
+func (p Packet) checkPayload() error {
+	switch p.Type {
+	case Connect:
+		if _, ok := p.Data.(map[string]any); ok || p.Data == nil {
+			return nil
+		}
+	case Disconnect:
+		if p.Data == nil {
+			return nil
+		}
+	case Event, BinaryEvent:
+		args, ok := p.Data.([]any)
+		if !ok || len(args) == 0 {
+			break
+		}
+		switch name := args[0].(type) {
+		case string:
+			if reservedEvents[name] {
+				return fmt.Errorf("%w %q", errReserved, name)
+			}
+			return nil
+		case json.Number:
+			return nil
+		}
+	case Ack, BinaryAck:
+		if _, ok := p.Data.([]any); ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %v", errPayload, p.Type)
+}
+
+// decoder turns a client's Engine.IO messages into Socket.IO packets. A
+// binary packet arrives as its text, then one binary message per
+// attachment; the decoder holds it until the last one is in.
+type decoder struct {
+	pending     *Packet  // a binary packet waiting for attachments
+	want        int      // how many attachments it has
+	attachments [][]byte // those received so far
+}
+
+var errUnexpectedBinary = errors.New("socket.io: binary message with no packet waiting for it")
+var errExpectedBinary = errors.New("socket.io: text message while attachments are due")
+
+// add takes one Engine.IO message and returns a complete packet, or nil
+// while attachments are still due.
+func (d *decoder) add(m eioPacket) (*Packet, error) {
+	if d.pending == nil {
+		if m.binary {
+			return nil, errUnexpectedBinary
+		}
+		p, n, err := decodePacket(string(m.data))
+		if err != nil || n == 0 {
+			return &p, err
+		}
+		d.pending, d.want, d.attachments = &p, n, nil
+		return nil, nil
+	}
+	if !m.binary {
+		return nil, errExpectedBinary
+	}
+	d.attachments = append(d.attachments, m.data)
+	if len(d.attachments) < d.want {
+		return nil, nil
+	}
+	p := d.pending
+	d.pending = nil
+	data, err := reconstruct(p.Data, d.attachments)
+	d.attachments = nil
+	if err != nil {
+		return nil, err
+	}
+	p.Data = data
+	return p, nil
+}
+
+// === Socket.IO client =======================================================
+
+// sioProtocol is everything that differs between Socket.IO protocol v5 (the
+// 3.x/4.x clients, on Engine.IO v4) and v4 (the 2.x client of the tutorial,
+// on Engine.IO v3). It is chosen once per connection, from the Engine.IO
+// version, as socket.io 4 does for `allowEIO3` clients.
+type sioProtocol struct {
+	protocol int // parser.protocol: 5, or 4 for 2.x clients
+
+	// connectsRoot: a v4 client is in "/" as soon as the session opens; the
+	// server sends CONNECT itself. In v5 the client must ask ("History":
+	// v5 removed the implicit connection to the main namespace).
+	connectsRoot bool
+
+	// socketID names the socket of a connection in a namespace. v5 gives
+	// each its own random id, which a client cannot reuse to impersonate
+	// another ("History": the socket id is no longer the engine id). v4 uses
+	// the Engine.IO id on "/" and "<nsp>#<engine id>" elsewhere.
+	socketID func(nsp string, sid eioSID) SocketID
+
+	// connectReply is the server's CONNECT: 40{"sid":"…"} in v5, bare
+	// 40/custom, in v4.
+	connectReply func(nsp string, id SocketID) Packet
+
+	// connectError refuses a namespace: 44{"message":"…"} in v5, and the
+	// ERROR packet 44/nsp,"…" with a bare string in v4.
+	connectError func(nsp, message string) Packet
+}
+
+var sioV5 = &sioProtocol{
+	protocol: 5,
+	socketID: func(string, eioSID) SocketID { return SocketID(randomID()) },
+	connectReply: func(nsp string, id SocketID) Packet {
+		return Packet{Type: Connect, Nsp: nsp, ID: noAck, Data: map[string]any{"sid": id}}
+	},
+	connectError: func(nsp, message string) Packet {
+		return Packet{Type: ConnectError, Nsp: nsp, ID: noAck, Data: map[string]any{"message": message}}
+	},
+}
+
+var sioV4 = &sioProtocol{
+	protocol:     4,
+	connectsRoot: true,
+	socketID: func(nsp string, sid eioSID) SocketID {
+		if nsp == "/" {
+			return SocketID(sid)
+		}
+		return SocketID(nsp + "#" + string(sid))
+	},
+	connectReply: func(nsp string, _ SocketID) Packet {
+		return Packet{Type: Connect, Nsp: nsp, ID: noAck}
+	},
+	connectError: func(nsp, message string) Packet {
+		return Packet{Type: ConnectError, Nsp: nsp, ID: noAck, Data: message}
+	},
+}
+
+// client is the Socket.IO side of one Engine.IO session (socket.io's
+// Client). One client carries a socket for every namespace the browser
+// joined: io("/") and io("/custom") from one page share it.
+type client struct {
+	server   *Server
+	conn     *eioSocket   // Client.conn
+	protocol *sioProtocol // chosen once, from the Engine.IO version
+
+	mu      sync.Mutex         // protects the fields below
+	decoder decoder            // Client.decoder
+	nsps    map[string]*Socket // Client.nsps: namespace name → this client's socket there
+}
+
+// newClient attaches a Socket.IO client to a new Engine.IO session.
+func newClient(server *Server, conn *eioSocket) *client {
+	c := &client{server: server, conn: conn, protocol: sioV5, nsps: map[string]*Socket{}}
+	if conn.version.protocol == 3 {
+		c.protocol = sioV4
+	}
+	conn.onMessage = c.onMessage
+	conn.onClose = c.onClose
+	if c.protocol.connectsRoot {
+		c.connect("/", map[string]any{})
+	}
+	return c
+}
+
+// onMessage decodes one Engine.IO message and acts on the packet it completes.
+// A packet that breaks the protocol closes the whole connection.
+func (c *client) onMessage(m eioPacket) {
+	c.mu.Lock()
+	p, err := c.decoder.add(m)
+	c.mu.Unlock()
+	if err != nil {
+		log.Printf("socket.io: closing %s: %v", c.conn.sid, err)
+		c.conn.close("parse error")
+		return
+	}
+	if p != nil {
+		c.dispatch(*p)
+	}
+}
+
+// dispatch routes a complete packet: CONNECT makes a socket, everything else
+// goes to the socket of its namespace.
+func (c *client) dispatch(p Packet) {
+	if p.Type == Connect {
+		auth, _ := p.Data.(map[string]any)
+		if auth == nil || c.protocol.protocol == 4 {
+			auth = map[string]any{} // 2.x clients have no auth payload
+		}
+		c.connect(p.Nsp, auth)
+		return
+	}
+	c.mu.Lock()
+	socket := c.nsps[namespaceName(p.Nsp)]
+	c.mu.Unlock()
+	if socket == nil || p.Type == ConnectError {
+		log.Printf("socket.io: closing %s: %v packet for %q, a namespace it has not joined", c.conn.sid, p.Type, p.Nsp)
+		c.conn.close("parse error")
+		return
+	}
+	switch p.Type {
+	case Disconnect:
+		socket.onClose("client namespace disconnect")
+	case Event, BinaryEvent:
+		socket.onEvent(p)
+	case Ack, BinaryAck:
+		socket.onAck(p)
+	}
+}
+
+// namespaceName drops the query that 2.x clients may append: /admin?token=1.
+func namespaceName(nsp string) string {
+	name, _, _ := strings.Cut(nsp, "?")
+	return name
+}
+
+// connect joins the client to a namespace, or refuses with "Invalid
+// namespace" when the server has none of that name. The connection stays
+// open either way.
+func (c *client) connect(nspName string, auth map[string]any) {
+	name := namespaceName(nspName)
+	nsp := c.server.namespace(name)
+	if nsp == nil {
+		c.send(c.protocol.connectError(name, "Invalid namespace"))
+		return
+	}
+	c.mu.Lock()
+	if c.nsps[name] != nil {
+		c.mu.Unlock()
+		log.Printf("socket.io: closing %s: second CONNECT to %q", c.conn.sid, name)
+		c.conn.close("parse error")
+		return
+	}
+	socket := newSocket(nsp, c, c.protocol.socketID(name, c.conn.sid), auth)
+	c.nsps[name] = socket
+	c.mu.Unlock()
+
+	c.send(c.protocol.connectReply(name, socket.id))
+	nsp.add(socket)
+}
+
+// send encodes one packet for this client alone.
+func (c *client) send(p Packet) {
+	frames, err := encodeFrames(p)
+	if err != nil {
+		log.Printf("socket.io: cannot encode %v packet: %v", p.Type, err)
+		return
+	}
+	c.conn.send(frames...)
+}
+
+// encodeFrames turns a packet into the Engine.IO messages that carry it: the
+// text, then one binary message per attachment. A broadcast calls it once
+// and hands the same frames to every receiver.
+func encodeFrames(p Packet) ([]eioPacket, error) {
+	text, attachments, err := p.encode()
+	if err != nil {
+		return nil, err
+	}
+	frames := make([]eioPacket, 0, 1+len(attachments))
+	frames = append(frames, textPacket(eioMessage, text))
+	for _, a := range attachments {
+		frames = append(frames, binaryPacket(a))
+	}
+	return frames, nil
+}
+
+// remove forgets the socket of a namespace after it disconnected.
+func (c *client) remove(nsp string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.nsps, nsp)
+}
+
+// onClose runs when the Engine.IO session ends: every socket of this client
+// disconnects with the session's reason.
+func (c *client) onClose(reason string) {
+	c.mu.Lock()
+	sockets := make([]*Socket, 0, len(c.nsps))
+	for _, s := range c.nsps {
+		sockets = append(sockets, s)
+	}
+	c.mu.Unlock()
+	for _, s := range sockets {
+		s.onClose(reason)
+	}
+}
+
+// === Namespaces and sockets =================================================
+
+// Server is the Socket.IO server, the tutorial's `io`.
+type Server struct {
+	eio         *eioServer // Server.eio: the Engine.IO layer below
+	path        string     // Server._path: where clients connect
+	serveClient bool       // Server._serveClient: serve /socket.io/socket.io.js
+	sockets     *Namespace // Server.sockets: the main namespace "/"
+
+	mu   sync.Mutex            // protects nsps
+	nsps map[string]*Namespace // Server.nsps (Server._nsps in socket.io 4)
+}
+
+// NewServer makes a server with the main namespace "/".
+func NewServer(cfg config) *Server {
+	io := &Server{path: "/socket.io", serveClient: true, nsps: map[string]*Namespace{}}
+	io.eio = newEIOServer(cfg, func(conn *eioSocket) { newClient(io, conn) })
+	io.sockets = io.Of("/")
+	return io
+}
+
+// Of returns the namespace of that name, making it on first use
+// (io.of("/custom")). Only namespaces made here accept connections.
+func (io *Server) Of(name string) *Namespace {
+	if !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	if nsp := io.nsps[name]; nsp != nil {
+		return nsp
+	}
+	nsp := &Namespace{name: name, server: io, sockets: map[SocketID]*Socket{}}
+	nsp.adapter = newAdapter(nsp)
+	io.nsps[name] = nsp
+	return nsp
+}
+
+// namespace returns an existing namespace, or nil.
+func (io *Server) namespace(name string) *Namespace {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	return io.nsps[name]
+}
+
+// On registers a handler on the main namespace: io.on("connection", …).
+func (io *Server) On(event string, fn func(*Socket)) { io.sockets.On(event, fn) }
+
+// To starts a broadcast to a room of the main namespace: io.to(room).emit(…).
+func (io *Server) To(room Room) *BroadcastOperator { return io.sockets.To(room) }
+
+// Emit sends an event to every socket of the main namespace.
+func (io *Server) Emit(event string, args ...any) error { return io.sockets.Emit(event, args...) }
+
+// ServeHTTP hands requests below /socket.io/ to Engine.IO.
+func (io *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { io.eio.ServeHTTP(w, r) }
+
+// Namespace is a channel of its own on every connection: "/" or "/custom".
+type Namespace struct {
+	name    string
+	server  *Server
+	adapter *Adapter // Namespace.adapter: rooms of this namespace
+
+	mu                 sync.Mutex           // protects the fields below
+	sockets            map[SocketID]*Socket // Namespace.sockets: the tutorial's io.sockets.sockets
+	connectionHandlers []func(*Socket)      // what io.on("connection", fn) registered
+}
+
+// On registers fn for "connection" (or its alias "connect").
+func (n *Namespace) On(event string, fn func(*Socket)) {
+	if event != "connection" && event != "connect" {
+		log.Printf("socket.io: namespace %s has no %q event", n.name, event)
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.connectionHandlers = append(n.connectionHandlers, fn)
+}
+
+// add registers a connected socket, puts it in the room named by its own id,
+// and runs the connection handlers.
+func (n *Namespace) add(s *Socket) {
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	handlers := append([]func(*Socket){}, n.connectionHandlers...)
+	n.mu.Unlock()
+	n.adapter.addAll(s.id, []Room{Room(s.id)})
+	for _, fn := range handlers {
+		fn(s)
+	}
+}
+
+// remove unregisters a socket that disconnected.
+func (n *Namespace) remove(s *Socket) {
+	n.adapter.delAll(s.id)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.sockets, s.id)
+}
+
+// socketsByID looks up sockets, skipping ids that are gone.
+func (n *Namespace) socketsByID(ids []SocketID) []*Socket {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]*Socket, 0, len(ids))
+	for _, id := range ids {
+		if s := n.sockets[id]; s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// To starts a broadcast to a room: io.of("/custom").to(room).emit(…).
+func (n *Namespace) To(room Room) *BroadcastOperator {
+	return &BroadcastOperator{nsp: n, rooms: []Room{room}}
+}
+
+// Emit sends an event to every socket of the namespace.
+func (n *Namespace) Emit(event string, args ...any) error {
+	return (&BroadcastOperator{nsp: n}).Emit(event, args...)
+}
+
+// SocketID names a socket within its namespace (socket.id).
+type SocketID string
+
+// EventHandler handles an event from the client. ack is nil unless the
+// client asked for an acknowledgement, in which case calling it answers.
+type EventHandler func(args []any, ack AckFunc)
+
+// AckFunc answers an event (ack(...args) in JavaScript). As the last
+// argument of Emit, it receives the client's answer instead.
+type AckFunc func(args ...any)
+
+// Handshake is what the server knew of the client when it connected
+// (socket.handshake).
+type Handshake struct {
+	Headers http.Header
+	Time    time.Time
+	Address string
+	XDomain bool
+	Secure  bool
+	URL     string
+	Query   url.Values
+	Auth    map[string]any // the CONNECT packet's payload, {} if none
+}
+
+// Socket is one client in one namespace: what io.on("connection") receives.
+type Socket struct {
+	id        SocketID
+	nsp       *Namespace
+	client    *client
+	handshake Handshake
+
+	mu        sync.Mutex                // protects the fields below
+	connected bool                      // false once disconnected (socket.connected)
+	handlers  map[string][]EventHandler // socket.on(event, fn)
+	acks      map[int]AckFunc           // Socket.acks: waiting for the client's answer, by ack id
+	nextAckID int
+}
+
+func newSocket(nsp *Namespace, c *client, id SocketID, auth map[string]any) *Socket {
+	req := c.conn.request
+	return &Socket{
+		id:     id,
+		nsp:    nsp,
+		client: c,
+		handshake: Handshake{
+			Headers: req.headers,
+			Time:    req.time,
+			Address: req.remoteAddress,
+			XDomain: req.headers.Get("Origin") != "",
+			Secure:  req.secure,
+			URL:     req.url,
+			Query:   req.query,
+			Auth:    auth,
+		},
+		connected: true,
+		handlers:  map[string][]EventHandler{},
+		acks:      map[int]AckFunc{},
+	}
+}
+
+// ID is socket.id.
+func (s *Socket) ID() SocketID { return s.id }
+
+// Handshake is socket.handshake.
+func (s *Socket) Handshake() Handshake { return s.handshake }
+
+// On registers a handler for an event from the client. "disconnect"
+// handlers get the reason as their one argument.
+func (s *Socket) On(event string, fn EventHandler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handlers[event] = append(s.handlers[event], fn)
+}
+
+// Emit sends an event to this client. []byte arguments travel as binary. If
+// the last argument is an AckFunc, it is called with the client's answer.
+func (s *Socket) Emit(event string, args ...any) error {
+	p := Packet{Type: Event, Nsp: s.nsp.name, ID: noAck}
+	if n := len(args); n > 0 {
+		if ack, ok := args[n-1].(AckFunc); ok {
+			args = args[:n-1]
+			s.mu.Lock()
+			p.ID = s.nextAckID
+			s.nextAckID++
+			s.acks[p.ID] = ack
+			s.mu.Unlock()
+		}
+	}
+	p.Data = append([]any{event}, args...)
+	frames, err := encodeFrames(p)
+	if err != nil {
+		return err
+	}
+	s.client.conn.send(frames...)
+	return nil
+}
+
+// onEvent calls the handlers of an incoming event. If the client asked for
+// an ack, the handler gets a function that answers it (once).
+func (s *Socket) onEvent(p Packet) {
+	args := p.Data.([]any) // checkPayload made sure
+	name, ok := args[0].(string)
+	if !ok {
+		name = args[0].(json.Number).String()
+	}
+	s.mu.Lock()
+	handlers := s.handlers[name]
+	s.mu.Unlock()
+
+	var ack AckFunc
+	if p.ID != noAck {
+		var once sync.Once
+		ack = func(res ...any) {
+			once.Do(func() {
+				s.client.send(Packet{Type: Ack, Nsp: s.nsp.name, ID: p.ID, Data: append([]any{}, res...)})
+			})
+		}
+	}
+	for _, fn := range handlers {
+		fn(args[1:], ack)
+	}
+}
+
+// onAck delivers the client's answer to an Emit that asked for one.
+func (s *Socket) onAck(p Packet) {
+	s.mu.Lock()
+	ack := s.acks[p.ID]
+	delete(s.acks, p.ID)
+	s.mu.Unlock()
+	if ack != nil {
+		ack(p.Data.([]any)...)
+	}
+}
+
+// Join puts the socket in rooms; Leave takes it out.
+func (s *Socket) Join(rooms ...Room) { s.nsp.adapter.addAll(s.id, rooms) }
+func (s *Socket) Leave(room Room)    { s.nsp.adapter.del(s.id, room) }
+
+// Rooms lists the socket's rooms, sorted; its own id room is one of them.
+func (s *Socket) Rooms() []string { return s.nsp.adapter.socketRooms(s.id) }
+
+// To starts a broadcast to a room, leaving out this socket:
+// socket.to(room).emit(…).
+func (s *Socket) To(room Room) *BroadcastOperator {
+	return s.Broadcast().To(room)
+}
+
+// Broadcast starts a broadcast to the whole namespace but this socket:
+// socket.broadcast.emit(…).
+func (s *Socket) Broadcast() *BroadcastOperator {
+	return &BroadcastOperator{nsp: s.nsp, except: []Room{Room(s.id)}}
+}
+
+// Disconnect sends DISCONNECT to the client, which sees "io server
+// disconnect". The Engine.IO connection and other namespaces stay.
+func (s *Socket) Disconnect() {
+	s.client.send(Packet{Type: Disconnect, Nsp: s.nsp.name, ID: noAck})
+	s.onClose("server namespace disconnect")
+}
+
+// onClose runs once when the socket leaves: it leaves its rooms, the
+// namespace forgets it, and "disconnect" handlers run with the reason.
+func (s *Socket) onClose(reason string) {
+	s.mu.Lock()
+	if !s.connected {
+		s.mu.Unlock()
+		return
+	}
+	s.connected = false
+	handlers := s.handlers["disconnect"]
+	s.acks = map[int]AckFunc{}
+	s.mu.Unlock()
+
+	s.nsp.remove(s)
+	s.client.remove(s.nsp.name)
+	for _, fn := range handlers {
+		fn([]any{reason}, nil)
+	}
+}
+
+// === Adapter: socket registry and rooms =====================================
+
+// Room is a named group of sockets in a namespace. Every socket is in the
+// room named by its own id, which is how socket.to(id) reaches one socket.
+type Room string
+
+// Adapter keeps the rooms of one namespace, in both directions, as
+// socket.io's in-memory adapter does. Other adapters (Redis, …) replace this
+// type to broadcast across several servers.
+type Adapter struct {
+	nsp *Namespace
+
+	mu    sync.Mutex                 // protects the fields below
+	rooms map[Room]map[SocketID]bool // Adapter.rooms: room → sockets in it
+	sids  map[SocketID]map[Room]bool // Adapter.sids: socket → rooms it is in
+}
+
+func newAdapter(nsp *Namespace) *Adapter {
+	return &Adapter{nsp: nsp, rooms: map[Room]map[SocketID]bool{}, sids: map[SocketID]map[Room]bool{}}
+}
+
+// addAll puts a socket in rooms.
+func (a *Adapter) addAll(id SocketID, rooms []Room) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sids[id] == nil {
+		a.sids[id] = map[Room]bool{}
+	}
+	for _, room := range rooms {
+		a.sids[id][room] = true
+		if a.rooms[room] == nil {
+			a.rooms[room] = map[SocketID]bool{}
+		}
+		a.rooms[room][id] = true
+	}
+}
+
+// del takes a socket out of a room; an empty room disappears.
+func (a *Adapter) del(id SocketID, room Room) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.delLocked(id, room)
+}
+
+func (a *Adapter) delLocked(id SocketID, room Room) {
+	delete(a.sids[id], room)
+	delete(a.rooms[room], id)
+	if len(a.rooms[room]) == 0 {
+		delete(a.rooms, room)
+	}
+}
+
+// delAll takes a socket out of every room, when it disconnects.
+func (a *Adapter) delAll(id SocketID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for room := range a.sids[id] {
+		a.delLocked(id, room)
+	}
+	delete(a.sids, id)
+}
+
+// socketRooms lists a socket's rooms, sorted.
+func (a *Adapter) socketRooms(id SocketID) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]string, 0, len(a.sids[id]))
+	for room := range a.sids[id] {
+		out = append(out, string(room))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// broadcastOptions choose receivers: sockets in any of rooms (all sockets if
+// rooms is empty), minus sockets in any of except.
+type broadcastOptions struct {
+	rooms  []Room
+	except []Room
+}
+
+// receivers applies the options. The ids are copied out under the lock, and
+// the sending happens after it, so a slow client holds up no one.
+func (a *Adapter) receivers(opts broadcastOptions) []SocketID {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	excluded := map[SocketID]bool{}
+	for _, room := range opts.except {
+		for id := range a.rooms[room] {
+			excluded[id] = true
+		}
+	}
+	var ids []SocketID
+	add := func(id SocketID) {
+		if !excluded[id] {
+			excluded[id] = true // once each, even in several rooms
+			ids = append(ids, id)
+		}
+	}
+	if len(opts.rooms) == 0 {
+		for id := range a.sids {
+			add(id)
+		}
+	}
+	for _, room := range opts.rooms {
+		for id := range a.rooms[room] {
+			add(id)
+		}
+	}
+	return ids
+}
+
+// broadcast sends a packet to the chosen sockets. It is encoded once; every
+// receiver gets the same frames.
+func (a *Adapter) broadcast(p Packet, opts broadcastOptions) error {
+	frames, err := encodeFrames(p)
+	if err != nil {
+		return err
+	}
+	for _, s := range a.nsp.socketsByID(a.receivers(opts)) {
+		s.client.conn.send(frames...)
+	}
+	return nil
+}
+
+// BroadcastOperator collects rooms and exceptions before an emit:
+// socket.to("a").to("b").emit(…).
+type BroadcastOperator struct {
+	nsp    *Namespace
+	rooms  []Room
+	except []Room
+}
+
+// To adds a room to the receivers.
+func (b *BroadcastOperator) To(room Room) *BroadcastOperator {
+	out := *b
+	out.rooms = append(append([]Room{}, b.rooms...), room)
+	return &out
+}
+
+// Except leaves the sockets of a room out.
+func (b *BroadcastOperator) Except(room Room) *BroadcastOperator {
+	out := *b
+	out.except = append(append([]Room{}, b.except...), room)
+	return &out
+}
+
+// Emit sends the event to the receivers. Acks are not supported here.
+func (b *BroadcastOperator) Emit(event string, args ...any) error {
+	p := Packet{Type: Event, Nsp: b.nsp.name, ID: noAck, Data: append([]any{event}, args...)}
+	return b.nsp.adapter.broadcast(p, broadcastOptions{rooms: b.rooms, except: b.except})
+}
+
+// === Printing the server like console.log ===================================
+
+// (printer placeholder: filled in by the learning-layer work)
+func inspectServer(io *Server) string  { return "Server {}" }
+func inspectSockets(io *Server) string { return "{}" }
+
+// === Wire tracer ============================================================
+
+// sioPacketNames name the Socket.IO types in the tracer's explanations.
+var sioPacketNames = [...]string{"connect", "disconnect", "event", "ack", "connect error", "binary event", "binary ack"}
+
+// explainFrame explains one text frame in words, the way the teaching page
+// does:
+//
+//	42["chat","hi"]  →  Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat
+func explainFrame(frame string) string {
+	if frame == "" || frame[0] < '0' || frame[0] > '6' {
+		return "not an Engine.IO packet"
+	}
+	typ, data := eioPacketType(frame[0]), frame[1:]
+	parts := []string{fmt.Sprintf("Engine.IO %c %s", typ, eioPacketNames[typ-'0'])}
+	switch {
+	case (typ == eioPing || typ == eioPong) && data != "":
+		parts = append(parts, "payload "+data)
+	case typ == eioMessage:
+		parts = append(parts, explainPacket(data)...)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// explainBinaryFrame explains a binary frame: an attachment or an echo.
+func explainBinaryFrame(data []byte) string {
+	return fmt.Sprintf("Engine.IO binary message (%d bytes)", len(data))
+}
+
+// explainPacket explains the Socket.IO packet inside an Engine.IO message.
+func explainPacket(s string) []string {
+	p, attachments, err := parsePacket(s)
+	if err != nil {
+		return []string{"not a valid Socket.IO packet"}
+	}
+	parts := []string{fmt.Sprintf("Socket.IO %d %s", p.Type, sioPacketNames[p.Type])}
+	if p.Type == BinaryEvent || p.Type == BinaryAck {
+		if attachments == 1 {
+			parts = append(parts, "1 attachment")
+		} else {
+			parts = append(parts, fmt.Sprintf("%d attachments", attachments))
+		}
+	}
+	parts = append(parts, "namespace "+p.Nsp)
+	if p.ID != noAck {
+		parts = append(parts, fmt.Sprintf("ack id %d", p.ID))
+	}
+	if args, ok := p.Data.([]any); ok && len(args) > 0 && (p.Type == Event || p.Type == BinaryEvent) {
+		name, ok := args[0].(string)
+		if !ok {
+			js, _ := marshalJSON(args[0])
+			name = string(js)
+		}
+		parts = append(parts, "event "+name)
+	}
+	return parts
+}
+
+// traceFrames returns the hook that -trace installs: one log line a frame.
+//
+//	riIk7xPKPqrcmqVUAAAA ← 42["chat","hi"]   Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat
+func traceFrames(logger *log.Logger) func(eioSID, string, eioPacket) {
+	return func(sid eioSID, direction string, p eioPacket) {
+		arrow := "→" // from the client
+		if direction == "out" {
+			arrow = "←"
+		}
+		if p.binary {
+			logger.Printf("%s %s <%d bytes>   %s", sid, arrow, len(p.data), explainBinaryFrame(p.data))
+			return
+		}
+		frame := string(p.appendText(nil))
+		shown := frame
+		if len(shown) > 120 {
+			shown = shown[:120] + "…"
+		}
+		logger.Printf("%s %s %s   %s", sid, arrow, shown, explainFrame(frame))
+	}
+}
+
+// === Demo handlers ==========================================================
+
+// registerDemoHandlers installs the events of the demo contract
+// (conformance/CONTRACT.md) on a namespace, plus "chat" for the page.
+func registerDemoHandlers(nsp *Namespace) {
+	nsp.On("connection", func(socket *Socket) {
+		socket.Emit("auth", socket.handshake.Auth)
+
+		socket.On("message", func(args []any, _ AckFunc) {
+			socket.Emit("message-back", args...)
+		})
+		socket.On("message-with-ack", func(args []any, ack AckFunc) {
+			if ack != nil {
+				ack(args...)
+			}
+		})
+		socket.On("join", func(args []any, ack AckFunc) {
+			if room, ok := firstString(args); ok {
+				socket.Join(Room(room))
+			}
+			if ack != nil {
+				ack(socket.Rooms())
+			}
+		})
+		socket.On("leave", func(args []any, ack AckFunc) {
+			if room, ok := firstString(args); ok {
+				socket.Leave(Room(room))
+			}
+			if ack != nil {
+				ack(socket.Rooms())
+			}
+		})
+		socket.On("to-room", func(args []any, _ AckFunc) {
+			if room, ok := firstString(args); ok {
+				socket.To(Room(room)).Emit("room-message", args...)
+			}
+		})
+		socket.On("broadcast", func(args []any, _ AckFunc) {
+			socket.Broadcast().Emit("broadcast-back", args...)
+		})
+		socket.On("disconnect-me", func([]any, AckFunc) {
+			socket.Disconnect()
+		})
+		socket.On("chat", func(args []any, _ AckFunc) {
+			if text, ok := firstString(args); ok {
+				nsp.Emit("chat", map[string]any{"from": socket.id, "text": text})
+			}
+		})
+	})
+}
+
+// firstString returns args[0] if it is a string.
+func firstString(args []any) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	s, ok := args[0].(string)
+	return s, ok
+}
+
+// echoEngine is the bare Engine.IO server at /engine.io/: every message,
+// text or binary, goes straight back. It is the layer below Socket.IO,
+// usable alone:
+//
+//	curl 'localhost:3000/engine.io/?EIO=4&transport=polling'
+func echoEngine(cfg config) *eioServer {
+	return newEIOServer(cfg, func(conn *eioSocket) {
+		conn.onMessage = func(p eioPacket) { conn.send(p) }
+	})
+}
+
+// === main ===================================================================
+
+//go:embed public
+var publicFiles embed.FS
+
+// newMux routes the server's URLs.
+func newMux(io *Server, engine *eioServer) http.Handler {
+	public, _ := fs.Sub(publicFiles, "public") // the embedded folder is always there
+	mux := http.NewServeMux()
+	mux.Handle("/", http.FileServer(http.FS(public)))
+	mux.Handle(io.path+"/", io)
+	mux.HandleFunc(io.path+"/socket.io.js", func(w http.ResponseWriter, r *http.Request) {
+		js, _ := fs.ReadFile(public, "socket.io.js")
+		w.Header().Set("Content-Type", "application/javascript; charset=utf-8")
+		_, _ = w.Write(js)
+	})
+	mux.Handle("/engine.io/", engine)
+	mux.HandleFunc("/inspect", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, inspectSockets(io))
+	})
+	return mux
+}
+
+func main() {
+	cfg, err := loadConfig(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	io := NewServer(cfg)
+	registerDemoHandlers(io.sockets)
+	registerDemoHandlers(io.Of("/custom"))
+	engine := echoEngine(cfg)
+	if cfg.trace {
+		io.eio.trace = traceFrames(log.New(os.Stderr, "", log.Ltime|log.Lmicroseconds))
+		engine.trace = io.eio.trace
+	}
+	if !cfg.quiet {
+		io.On("connection", func(*Socket) { fmt.Println("io.sockets.sockets: ", inspectSockets(io)) })
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.host, cfg.port))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("Server listening at port %s\n", cfg.port)
+	if !cfg.quiet {
+		fmt.Println(inspectServer(io))
+	}
+	log.Fatal(http.Serve(ln, newMux(io, engine)))
+}
