@@ -53,6 +53,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,8 +122,8 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	flags := flag.NewFlagSet("socketio-laid-open", flag.ContinueOnError)
 	flags.StringVar(&cfg.host, "host", cfg.host, "interface to listen on (HOST); empty means all")
 	flags.StringVar(&cfg.port, "port", cfg.port, "port to listen on (PORT)")
-	flags.DurationVar(&cfg.pingInterval, "ping-interval", cfg.pingInterval, "time between server pings (PING_INTERVAL, in ms)")
-	flags.DurationVar(&cfg.pingTimeout, "ping-timeout", cfg.pingTimeout, "time a client has to answer a ping (PING_TIMEOUT, in ms)")
+	flags.DurationVar(&cfg.pingInterval, "ping-interval", cfg.pingInterval, "time between server pings, e.g. 25s (env PING_INTERVAL, in ms)")
+	flags.DurationVar(&cfg.pingTimeout, "ping-timeout", cfg.pingTimeout, "time a client has to answer a ping, e.g. 20s (env PING_TIMEOUT, in ms)")
 	flags.DurationVar(&cfg.upgradeTimeout, "upgrade-timeout", cfg.upgradeTimeout, "time allowed for the upgrade to websocket")
 	flags.Int64Var(&cfg.maxPayload, "max-payload", cfg.maxPayload, "largest message or POST body in bytes (MAX_PAYLOAD)")
 	flags.BoolVar(&cfg.quiet, "quiet", false, "do not print io and io.sockets.sockets")
@@ -427,12 +429,13 @@ type eioVersion struct {
 	// "Reverse ping/pong mechanism" in v4).
 	serverPings bool
 
-	// sendsMaxPayload: the v4 handshake has a maxPayload key; v3's does not
-	// ("History": maxPayload was added in v4).
+	// sendsMaxPayload: the v4 handshake lists maxPayload among its keys; the
+	// v3 spec's handshake has only sid, upgrades, pingInterval, pingTimeout.
 	sendsMaxPayload bool
 
-	// encodePayload and decodePayload frame polling bodies: v4 joins with
-	// \x1e, v3 prefixes lengths ("History", "Packet encoding" in v4).
+	// encodePayload and decodePayload frame polling bodies. v4 joins packets
+	// with \x1e where v3 counted characters, and always uses base64 for
+	// binary ("History", "From v3 to v4").
 	encodePayload func(packets []eioPacket, binaryOK bool) (body []byte, contentType string)
 	decodePayload func(body []byte, contentType string) ([]eioPacket, error)
 
@@ -524,8 +527,9 @@ func hasBinaryPacket(packets []eioPacket) bool {
 // === Engine.IO sessions: handshake and heartbeat ============================
 
 // eioSID is an Engine.IO session id, like the tutorial's riIk7xPKPqrcmqVUAAAA.
-// It is not a Socket.IO socket id (SocketID): a v4 client gets one socket id
-// per namespace on top of one session.
+// It is not a Socket.IO socket id (SocketID): a 4.x client (Engine.IO v4,
+// Socket.IO v5) gets a socket id of its own per namespace on top of one
+// session; only for 2.x clients are the two the same.
 type eioSID string
 
 // randomID returns 20 random URL-safe characters: 15 random bytes in base64,
@@ -553,7 +557,7 @@ var (
 	errSessionUnknown      = &eioError{http.StatusBadRequest, 1, "Session ID unknown"}
 	errBadHandshakeMethod  = &eioError{http.StatusBadRequest, 2, "Bad handshake method"}
 	errBadRequest          = &eioError{http.StatusBadRequest, 3, "Bad request"}
-	errForbidden           = &eioError{http.StatusForbidden, 4, "Forbidden"}
+	errForbidden           = &eioError{http.StatusForbidden, 4, "Forbidden"} // for a hook that refuses handshakes; this server has none
 	errUnsupportedProtocol = &eioError{http.StatusBadRequest, 5, "Unsupported protocol version"}
 )
 
@@ -609,8 +613,9 @@ func (srv *eioServer) remove(sid eioSID) {
 	delete(srv.clients, sid)
 }
 
-// ServeHTTP routes every Engine.IO request. The checks come in the order
-// engine.io makes them: transport, then protocol version, then session.
+// ServeHTTP routes every Engine.IO request. It checks the transport, then
+// the protocol version, then the session. engine.io checks EIO only on the
+// handshake; checking it on every request is stricter and costs nothing.
 //
 //	GET  ?EIO=4&transport=polling               handshake
 //	GET  ?EIO=4&transport=polling&sid=…         receive (long-poll)
@@ -948,7 +953,7 @@ func (s *eioSocket) servePolling(w http.ResponseWriter, r *http.Request) {
 		s.servePollPost(w, r)
 	case http.MethodOptions:
 		w.WriteHeader(http.StatusNoContent)
-	default:
+	default: // engine.io answers 500 here; "Bad request" says what is wrong
 		writeEIOError(w, errBadRequest)
 	}
 }
@@ -1159,6 +1164,7 @@ func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	ws.SetReadLimit(s.server.cfg.maxPayload) // the probe frames count too
 	s.mu.Lock()
 	if s.readyState != "open" || s.probe != nil {
 		s.mu.Unlock()
@@ -1461,7 +1467,7 @@ func parsePacket(s string) (Packet, int, error) {
 			return p, 0, fmt.Errorf("%w in %q", errAttachments, s)
 		}
 		n, err := strconv.Atoi(s[i : i+dash])
-		if err != nil || n < 0 || n > maxAttachments {
+		if err != nil || n < 1 || n > maxAttachments {
 			return p, 0, fmt.Errorf("%w in %q", errAttachments, s)
 		}
 		attachments = n
@@ -1609,9 +1615,9 @@ type sioProtocol struct {
 	connectsRoot bool
 
 	// socketID names the socket of a connection in a namespace. v5 gives
-	// each its own random id, which a client cannot reuse to impersonate
-	// another ("History": the socket id is no longer the engine id). v4 uses
-	// the Engine.IO id on "/" and "<nsp>#<engine id>" elsewhere.
+	// each its own random id, so the Engine.IO id, which travels in every
+	// polling URL, no longer names the socket ("Difference between v5 and
+	// v4"). v4 uses the Engine.IO id on "/" and "<nsp>#<engine id>" elsewhere.
 	socketID func(nsp string, sid eioSID) SocketID
 
 	// connectReply is the server's CONNECT: 40{"sid":"…"} in v5, bare
@@ -2190,18 +2196,19 @@ type broadcastOptions struct {
 func (a *Adapter) receivers(opts broadcastOptions) []SocketID {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	excluded := map[SocketID]bool{}
-	for _, room := range opts.except {
-		for id := range a.rooms[room] {
-			excluded[id] = true
-		}
+	var seen map[SocketID]bool // a socket in two of the rooms gets the packet once
+	if len(opts.rooms) > 1 {
+		seen = map[SocketID]bool{}
 	}
 	var ids []SocketID
 	add := func(id SocketID) {
-		if !excluded[id] {
-			excluded[id] = true // once each, even in several rooms
-			ids = append(ids, id)
+		if seen[id] || a.inAny(id, opts.except) {
+			return
 		}
+		if seen != nil {
+			seen[id] = true
+		}
+		ids = append(ids, id)
 	}
 	if len(opts.rooms) == 0 {
 		for id := range a.sids {
@@ -2214,6 +2221,16 @@ func (a *Adapter) receivers(opts broadcastOptions) []SocketID {
 		}
 	}
 	return ids
+}
+
+// inAny reports whether a socket is in any of the rooms. Callers hold a.mu.
+func (a *Adapter) inAny(id SocketID, rooms []Room) bool {
+	for _, room := range rooms {
+		if a.sids[id][room] {
+			return true
+		}
+	}
+	return false
 }
 
 // broadcast sends a packet to the chosen sockets. It is encoded once; every
@@ -2259,9 +2276,735 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 
 // === Printing the server like console.log ===================================
 
-// (printer placeholder: filled in by the learning-layer work)
-func inspectServer(io *Server) string  { return "Server {}" }
-func inspectSockets(io *Server) string { return "{}" }
+// Node's console.log(io) prints the server by walking its objects with
+// util.inspect. This section does the same for our Go structures, in two
+// parts:
+//
+//   - next to each type, an inspectFields method lists its properties under
+//     their JavaScript names, read from the live values. Each reads its
+//     fields under the type's own lock and copies them out; the printing
+//     happens after, holding no lock;
+//   - one renderer, inspect, lays any such tree out as util.inspect does:
+//     class names, strings in 'quotes', [Object] below depth 2, [Circular]
+//     for a reference back to an object being printed, and an object on one
+//     line when that line fits in 80 columns.
+//
+// A property is printed only where our Go value means what the JavaScript
+// one meant; walkthrough.md's table says, for every name in the tutorial's
+// printouts, where it comes from or why it is missing. The layout is the
+// tutorial's: Node's, with 4-space indentation and closing braces on their
+// own lines.
+
+// inspectServer is console.log(io).
+func inspectServer(io *Server) string { return inspect(io) }
+
+// inspectSockets is console.log(io.sockets.sockets): the sockets of the
+// main namespace, by id.
+func inspectSockets(io *Server) string { return inspect(namespaceSockets{io.sockets}) }
+
+// jsField is one property: its JavaScript name and its value.
+type jsField struct {
+	name  string
+	value any
+}
+
+// jsInspectable is an object as console.log sees it. Implementations are
+// pointers (or structs holding one), so two references to the same Go object
+// compare equal: that is how the renderer recognizes [Circular].
+type jsInspectable interface {
+	jsClass() string          // "Namespace" prints Namespace { … }; "" a plain { … }
+	inspectFields() []jsField // the properties in order, read now
+}
+
+// jsObject is an object made on the spot: the parser, a handshake, a packet.
+type jsObject struct {
+	class  string
+	fields []jsField
+}
+
+func (o *jsObject) jsClass() string          { return o.class }
+func (o *jsObject) inspectFields() []jsField { return o.fields }
+
+// The other JavaScript values, which have no Go type of their own. Strings,
+// numbers, booleans and nil (null) are Go's; []byte prints as a Buffer.
+type (
+	jsArray    []any    // [ 1, 2 ]
+	jsSet      []any    // Set(2) { 'a', 'b' }
+	jsFunction string   // [Function: name], or [Function] when anonymous
+	jsTimer    struct{} // a running timer, always [Object]: Go's *time.Timer has nothing to show
+)
+
+// --- What each object shows -------------------------------------------------
+
+func (io *Server) jsClass() string { return "Server" }
+
+func (io *Server) inspectFields() []jsField {
+	io.mu.Lock()
+	nsps := sortedObject(io.nsps)
+	io.mu.Unlock()
+	return []jsField{
+		{"nsps", nsps},
+		{"_path", io.path},
+		{"_serveClient", io.serveClient},
+		{"parser", parserObject()},
+		{"sockets", io.sockets},
+		{"eio", io.eio},
+		{"engine", io.eio}, // socket.io keeps the Engine.IO server under both names
+	}
+}
+
+// parserObject is io.parser, the exports of socket.io-parser: the protocol
+// the server speaks natively, and the packet types as a list and as named
+// constants.
+func parserObject() *jsObject {
+	o := &jsObject{fields: []jsField{
+		{"protocol", sioV5.protocol},
+		{"types", packetTypeNames[:]},
+	}}
+	for t := Connect; t <= BinaryAck; t++ {
+		o.fields = append(o.fields, jsField{packetTypeNames[t], t})
+	}
+	return o
+}
+
+func (n *Namespace) jsClass() string { return "Namespace" }
+
+func (n *Namespace) inspectFields() []jsField {
+	n.mu.Lock()
+	handlers := make([]any, len(n.connectionHandlers))
+	for i, fn := range n.connectionHandlers {
+		handlers[i] = jsFunc(fn)
+	}
+	n.mu.Unlock()
+	fields := []jsField{
+		{"name", n.name},
+		{"server", n.server},
+		{"sockets", namespaceSockets{n}},
+		{"adapter", n.adapter},
+	}
+	return append(fields, eventFields(map[string][]any{"connection": handlers})...)
+}
+
+// namespaceSockets is a namespace's map of sockets as an object of its own:
+// io.sockets.sockets. The Namespace inside each socket points back at it,
+// and prints [Circular].
+type namespaceSockets struct{ nsp *Namespace }
+
+func (ns namespaceSockets) jsClass() string { return "" }
+
+func (ns namespaceSockets) inspectFields() []jsField {
+	ns.nsp.mu.Lock()
+	sockets := make([]*Socket, 0, len(ns.nsp.sockets))
+	for _, s := range ns.nsp.sockets {
+		sockets = append(sockets, s)
+	}
+	ns.nsp.mu.Unlock()
+	// A JavaScript object keeps its keys in the order they were added; a Go
+	// map has no order, so the sockets go in the order they connected.
+	sort.Slice(sockets, func(i, j int) bool {
+		a, b := sockets[i], sockets[j]
+		if !a.handshake.Time.Equal(b.handshake.Time) {
+			return a.handshake.Time.Before(b.handshake.Time)
+		}
+		return a.id < b.id
+	})
+	fields := make([]jsField, len(sockets))
+	for i, s := range sockets {
+		fields[i] = jsField{string(s.id), s}
+	}
+	return fields
+}
+
+func (a *Adapter) jsClass() string { return "Adapter" }
+
+func (a *Adapter) inspectFields() []jsField {
+	a.mu.Lock()
+	rooms, sids := &jsObject{}, &jsObject{}
+	for _, room := range sortedKeys(a.rooms) {
+		rooms.fields = append(rooms.fields, jsField{string(room), sortedObject(a.rooms[room])})
+	}
+	for _, id := range sortedKeys(a.sids) {
+		sids.fields = append(sids.fields, jsField{string(id), sortedObject(a.sids[id])})
+	}
+	a.mu.Unlock()
+	return []jsField{{"nsp", a.nsp}, {"rooms", rooms}, {"sids", sids}}
+}
+
+func (s *Socket) jsClass() string { return "Socket" }
+
+func (s *Socket) inspectFields() []jsField {
+	s.mu.Lock()
+	connected := s.connected
+	events := map[string][]any{}
+	for event, fns := range s.handlers {
+		for _, fn := range fns {
+			events[event] = append(events[event], jsFunc(fn))
+		}
+	}
+	ackIDs := make([]int, 0, len(s.acks))
+	for id := range s.acks {
+		ackIDs = append(ackIDs, id)
+	}
+	sort.Ints(ackIDs)
+	acks := &jsObject{}
+	for _, id := range ackIDs {
+		acks.fields = append(acks.fields, jsField{strconv.Itoa(id), jsFunc(s.acks[id])})
+	}
+	s.mu.Unlock()
+	rooms := s.nsp.adapter.socketRooms(s.id) // the adapter's lock, taken after s.mu is released
+
+	// The one place where the two generations print differently. A 2.x
+	// client (Socket.IO protocol 4) gets the tutorial's socket: rooms is an
+	// object of room → room, and the handshake has no auth. Socket.IO 3 and
+	// 4 (protocol 5) made socket.rooms a Set and added handshake.auth, the
+	// CONNECT packet's payload. (That a 4.x socket's id is its own and not
+	// the Engine.IO id is already in the data: see sioProtocol.socketID.)
+	var roomsValue any
+	withAuth := false
+	switch s.client.protocol.protocol {
+	case 4:
+		object := &jsObject{}
+		for _, room := range rooms {
+			object.fields = append(object.fields, jsField{room, room})
+		}
+		roomsValue = object
+	default:
+		set := make(jsSet, len(rooms))
+		for i, room := range rooms {
+			set[i] = room
+		}
+		roomsValue, withAuth = set, true
+	}
+
+	fields := []jsField{
+		{"nsp", s.nsp},
+		{"server", s.nsp.server},
+		{"adapter", s.nsp.adapter},
+		{"id", s.id},
+		{"client", s.client},
+		{"conn", s.client.conn},
+		{"rooms", roomsValue},
+		{"acks", acks},
+		{"connected", connected},
+		{"disconnected", !connected},
+		{"handshake", s.handshake.inspectObject(withAuth)},
+	}
+	return append(fields, eventFields(events)...)
+}
+
+// inspectObject is socket.handshake. The time is a string, as socket.io
+// makes it with new Date().toString(); issued is the same moment in
+// milliseconds since 1970.
+func (h Handshake) inspectObject(withAuth bool) *jsObject {
+	o := &jsObject{fields: []jsField{
+		{"headers", headersObject(h.Headers)},
+		{"time", h.Time.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")},
+		{"address", h.Address},
+		{"xdomain", h.XDomain},
+		{"secure", h.Secure},
+		{"issued", h.Time.UnixMilli()},
+		{"url", h.URL},
+		{"query", queryObject(h.Query)},
+	}}
+	if withAuth {
+		o.fields = append(o.fields, jsField{"auth", h.Auth})
+	}
+	return o
+}
+
+func (c *client) jsClass() string { return "Client" }
+
+func (c *client) inspectFields() []jsField {
+	c.mu.Lock()
+	nsps := sortedObject(c.nsps)
+	decoder := c.decoder.inspectObject()
+	c.mu.Unlock()
+	return []jsField{
+		{"server", c.server},
+		{"conn", c.conn},
+		{"decoder", decoder},
+		{"id", c.conn.sid},
+		{"request", requestObject(c.conn.request)},
+		{"nsps", nsps},
+	}
+}
+
+// inspectObject is Client.decoder. While a binary packet waits for its
+// attachments, socket.io-parser keeps it in a BinaryReconstructor.
+// The caller holds the client's lock.
+func (d *decoder) inspectObject() *jsObject {
+	var reconstructor any // null
+	if d.pending != nil {
+		pack := &jsObject{fields: []jsField{{"type", d.pending.Type}, {"nsp", d.pending.Nsp}}}
+		if d.pending.ID != noAck {
+			pack.fields = append(pack.fields, jsField{"id", d.pending.ID})
+		}
+		pack.fields = append(pack.fields, jsField{"attachments", d.want})
+		buffers := make(jsArray, len(d.attachments))
+		for i, b := range d.attachments {
+			buffers[i] = b
+		}
+		reconstructor = &jsObject{"BinaryReconstructor", []jsField{{"reconPack", pack}, {"buffers", buffers}}}
+	}
+	return &jsObject{"Decoder", []jsField{{"reconstructor", reconstructor}}}
+}
+
+// Three facts about our Engine.IO server are fixed in code rather than
+// options, so there is no field to read them from: ServeHTTP accepts exactly
+// these transports, a polling session may always upgrade, and no cookie is
+// ever set (socket.io 4's default, cookie: false). TestInspectFixedFacts
+// holds them to ServeHTTP's behaviour.
+var eioTransports = []string{"polling", "websocket"}
+
+const (
+	eioAllowUpgrades = true
+	eioCookie        = false
+)
+
+func (srv *eioServer) jsClass() string { return "Server" }
+
+func (srv *eioServer) inspectFields() []jsField {
+	srv.mu.Lock()
+	sessions := make([]*eioSocket, 0, len(srv.clients))
+	for _, s := range srv.clients {
+		sessions = append(sessions, s)
+	}
+	srv.mu.Unlock()
+	sort.Slice(sessions, func(i, j int) bool { // the order they connected in
+		a, b := sessions[i], sessions[j]
+		if !a.request.time.Equal(b.request.time) {
+			return a.request.time.Before(b.request.time)
+		}
+		return a.sid < b.sid
+	})
+	clients := &jsObject{}
+	for _, s := range sessions {
+		clients.fields = append(clients.fields, jsField{string(s.sid), s})
+	}
+	return append([]jsField{
+		{"clients", clients},
+		{"clientsCount", len(sessions)},
+		{"pingTimeout", srv.cfg.pingTimeout.Milliseconds()},
+		{"pingInterval", srv.cfg.pingInterval.Milliseconds()},
+		{"upgradeTimeout", srv.cfg.upgradeTimeout.Milliseconds()},
+		{"maxHttpBufferSize", srv.cfg.maxPayload},
+		{"transports", eioTransports},
+		{"allowUpgrades", eioAllowUpgrades},
+		{"cookie", eioCookie},
+		{"perMessageDeflate", srv.upgrader.EnableCompression},
+	}, eventFields(map[string][]any{"connection": {jsFunc(srv.onConnection)}})...)
+}
+
+func (s *eioSocket) jsClass() string { return "Socket" }
+
+func (s *eioSocket) inspectFields() []jsField {
+	s.mu.Lock()
+	upgrading, upgraded, readyState := s.upgrading, s.upgraded, s.readyState
+	queued := append([]eioPacket(nil), s.writeBuffer...)
+	transport := &jsObject{"WebSocket", []jsField{{"name", s.transport}}}
+	if s.transport == "polling" {
+		// writable: a GET is waiting, so a packet would go out at once.
+		transport = &jsObject{"Polling", []jsField{{"name", s.transport}, {"writable", s.pollWaiting}}}
+	}
+	pingTimeoutTimer, pingIntervalTimer := timerValue(s.pingTimeoutTimer), timerValue(s.pingIntervalTimer)
+	s.mu.Unlock()
+
+	writeBuffer := make(jsArray, len(queued))
+	for i, p := range queued {
+		writeBuffer[i] = packetObject(p)
+	}
+	fields := []jsField{
+		{"id", s.sid},
+		{"server", s.server},
+		{"upgrading", upgrading},
+		{"upgraded", upgraded},
+		{"readyState", readyState},
+		{"writeBuffer", writeBuffer},
+		{"request", requestObject(s.request)},
+		{"protocol", s.version.protocol},
+		{"remoteAddress", s.request.remoteAddress},
+		{"pingTimeoutTimer", pingTimeoutTimer},
+		{"pingIntervalTimer", pingIntervalTimer},
+		{"transport", transport},
+	}
+	// The layer above listens through onMessage and onClose: in Node, the
+	// Client's listeners on this socket's "message" and "close" events.
+	return append(fields, eventFields(map[string][]any{
+		"message": {jsFunc(s.onMessage)},
+		"close":   {jsFunc(s.onClose)},
+	})...)
+}
+
+// packetObject is a queued Engine.IO packet as engine.io keeps it:
+// { type: 'message', data: '2["chat","hi"]' }.
+func packetObject(p eioPacket) *jsObject {
+	typ := string(rune(p.typ))
+	if i := int(p.typ) - int(eioOpen); i >= 0 && i < len(eioPacketNames) {
+		typ = eioPacketNames[i]
+	}
+	o := &jsObject{fields: []jsField{{"type", typ}}}
+	switch {
+	case p.binary:
+		o.fields = append(o.fields, jsField{"data", p.data})
+	case len(p.data) > 0:
+		o.fields = append(o.fields, jsField{"data", string(p.data)})
+	}
+	return o
+}
+
+// requestObject is the handshake request, Node's IncomingMessage, with the
+// two of its properties that we keep. (Its address is remoteAddress.)
+func requestObject(r requestInfo) *jsObject {
+	return &jsObject{"IncomingMessage", []jsField{{"headers", headersObject(r.headers)}, {"url", r.url}}}
+}
+
+// headersObject is Node's request.headers: names in lower case, repeated
+// headers joined by ", ".
+func headersObject(h http.Header) *jsObject {
+	o := &jsObject{}
+	for _, name := range sortedKeys(h) {
+		o.fields = append(o.fields, jsField{strings.ToLower(name), strings.Join(h[name], ", ")})
+	}
+	return o
+}
+
+// queryObject is the parsed query string: a repeated key has an array.
+func queryObject(q url.Values) *jsObject {
+	o := &jsObject{}
+	for _, key := range sortedKeys(q) {
+		var value any = q[key]
+		if len(q[key]) == 1 {
+			value = q[key][0]
+		}
+		o.fields = append(o.fields, jsField{key, value})
+	}
+	return o
+}
+
+func timerValue(t *time.Timer) any {
+	if t == nil {
+		return nil
+	}
+	return jsTimer{}
+}
+
+// eventFields are Node's EventEmitter bookkeeping: _events maps each event
+// name to its listener, or to an array when there are several, and
+// _eventsCount counts the names. Nothing shows until something listens.
+func eventFields(listeners map[string][]any) []jsField {
+	events := &jsObject{}
+	for _, name := range sortedKeys(listeners) {
+		var fns jsArray
+		for _, fn := range listeners[name] {
+			if fn != nil {
+				fns = append(fns, fn)
+			}
+		}
+		switch len(fns) {
+		case 0:
+			continue
+		case 1:
+			events.fields = append(events.fields, jsField{name, fns[0]})
+		default:
+			events.fields = append(events.fields, jsField{name, fns})
+		}
+	}
+	if len(events.fields) == 0 {
+		return nil
+	}
+	return []jsField{{"_events", events}, {"_eventsCount", len(events.fields)}}
+}
+
+// jsFunc names a Go func value the way Node names a function: a method value
+// such as c.onMessage is "bound onMessage", a closure is anonymous, a
+// top-level func keeps its name. A nil func is null.
+func jsFunc(fn any) any {
+	v := reflect.ValueOf(fn)
+	if fn == nil || v.Kind() != reflect.Func || v.IsNil() {
+		return nil
+	}
+	f := runtime.FuncForPC(v.Pointer())
+	if f == nil {
+		return jsFunction("")
+	}
+	name := f.Name() // main.(*client).onMessage-fm, main.NewServer.func1, main.echoEngine
+	name = name[strings.LastIndexByte(name, '.')+1:]
+	if method, ok := strings.CutSuffix(name, "-fm"); ok {
+		return jsFunction("bound " + method)
+	}
+	if _, err := strconv.Atoi(strings.TrimPrefix(name, "func")); err == nil {
+		return jsFunction("") // func1, or 1 for a closure within a closure
+	}
+	return jsFunction(name)
+}
+
+// sortedKeys returns a map's keys in order: Go maps have none, and a
+// printout that changes from run to run cannot be compared.
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// sortedObject is a Go map as a plain object, keys in order.
+func sortedObject[K ~string, V any](m map[K]V) *jsObject {
+	o := &jsObject{}
+	for _, k := range sortedKeys(m) {
+		o.fields = append(o.fields, jsField{string(k), m[k]})
+	}
+	return o
+}
+
+// --- The renderer: util.inspect --------------------------------------------
+
+const (
+	inspectDepth    = 2   // util.inspect's default depth: deeper objects print [Object]
+	inspectWidth    = 80  // util.inspect's breakLength
+	inspectIndent   = 4   // the tutorial's indentation (Node's own is 2)
+	inspectMaxItems = 100 // util.inspect's maxArrayLength
+	inspectMaxBytes = 50  // a Buffer shows this many bytes
+)
+
+// inspect renders v as console.log(v) prints it.
+func inspect(v any) string {
+	var r renderer
+	return r.render(v, 0, 0, 0)
+}
+
+// renderer holds the objects being printed around the current one: the
+// ancestors, for [Circular].
+type renderer struct{ ancestors []jsInspectable }
+
+// render lays out v, which is depth levels deep, in a line indented by
+// indent spaces where it starts at column col (after its key).
+func (r *renderer) render(v any, depth, indent, col int) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return jsString(x)
+	case json.Number: // from a client's JSON, e.g. in handshake.auth
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return string(x)
+		}
+		return jsNumber(f)
+	case []byte:
+		return jsBuffer(x)
+	case jsFunction:
+		if x == "" {
+			return "[Function]"
+		}
+		return "[Function: " + string(x) + "]"
+	case jsTimer:
+		return "[Object]"
+	case jsInspectable:
+		return r.object(x, depth, indent, col)
+	case map[string]any: // a client's JSON object
+		return r.object(sortedObject(x), depth, indent, col)
+	case jsArray:
+		return r.list("[", "]", x, depth, indent, col)
+	case []any:
+		return r.list("[", "]", x, depth, indent, col)
+	case []string:
+		items := make([]any, len(x))
+		for i, s := range x {
+			items[i] = s
+		}
+		return r.list("[", "]", items, depth, indent, col)
+	case jsSet:
+		return r.list("Set("+strconv.Itoa(len(x))+") {", "}", x, depth, indent, col)
+	}
+	// Named Go types of strings, numbers and booleans: SocketID, PacketType, ….
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.String:
+		return jsString(rv.String())
+	case reflect.Bool:
+		return strconv.FormatBool(rv.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(rv.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		return jsNumber(rv.Float())
+	}
+	return "[" + rv.Type().String() + "]" // a Go value with no JavaScript shape: a bug in a mapping
+}
+
+// object prints { key: value, … }, or Class { … }. As in Node, a reference
+// back to an ancestor is [Circular], and below the depth limit an object is
+// [Object] unless it is empty. (Our classes always have properties, so below
+// the limit they are not even read.)
+func (r *renderer) object(o jsInspectable, depth, indent, col int) string {
+	for _, a := range r.ancestors {
+		if a == o {
+			return "[Circular]"
+		}
+	}
+	open := "{"
+	if class := o.jsClass(); class != "" {
+		if depth > inspectDepth {
+			return "[Object]"
+		}
+		open = class + " {"
+	}
+	fields := o.inspectFields()
+	if len(fields) == 0 {
+		return open + "}"
+	}
+	if depth > inspectDepth {
+		return "[Object]"
+	}
+	r.ancestors = append(r.ancestors, o)
+	defer func() { r.ancestors = r.ancestors[:len(r.ancestors)-1] }()
+	inner := indent + inspectIndent
+	entries := make([]string, len(fields))
+	for i, f := range fields {
+		key := jsKey(f.name) + ": "
+		entries[i] = key + r.render(f.value, depth+1, inner, inner+len(key))
+	}
+	return layout(open, "}", entries, indent, col)
+}
+
+// list prints an array or a Set: [ a, b ], Set(2) { a, b }.
+func (r *renderer) list(open, close string, items []any, depth, indent, col int) string {
+	if len(items) == 0 {
+		return open + close
+	}
+	if depth > inspectDepth {
+		if open == "[" {
+			return "[Array]"
+		}
+		return "[Object]"
+	}
+	inner := indent + inspectIndent
+	var entries []string
+	for i, item := range items {
+		if i == inspectMaxItems {
+			entries = append(entries, moreItems(len(items)-i, "item"))
+			break
+		}
+		entries = append(entries, r.render(item, depth+1, inner, inner))
+	}
+	return layout(open, close, entries, indent, col)
+}
+
+// layout puts entries on one line when none of them spans lines and the
+// line fits in inspectWidth columns; otherwise one entry per line, indented
+// one step more than the line the value starts on.
+func layout(open, close string, entries []string, indent, col int) string {
+	line := open + " " + strings.Join(entries, ", ") + " " + close
+	if !strings.Contains(line, "\n") && col+utf8.RuneCountInString(line) <= inspectWidth {
+		return line
+	}
+	pad := "\n" + strings.Repeat(" ", indent+inspectIndent)
+	return open + pad + strings.Join(entries, ","+pad) + "\n" + strings.Repeat(" ", indent) + close
+}
+
+func moreItems(n int, what string) string {
+	if n != 1 {
+		what += "s"
+	}
+	return "... " + strconv.Itoa(n) + " more " + what
+}
+
+// jsKey prints a property name: bare when it is an identifier, quoted
+// otherwise. The tutorial's socket ids show both: riIk7xPKPqrcmqVUAAAA and
+// 'hCF0R-0W6qrBcIn1AAAB'.
+func jsKey(name string) string {
+	for i, c := range name {
+		letter := c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || c < '0' || c > '9') {
+			return jsString(name)
+		}
+	}
+	if name == "" {
+		return "''"
+	}
+	return name
+}
+
+// jsString quotes a string as util.inspect does: in single quotes, or in
+// double quotes (then backquotes) when that saves escaping a quote; control
+// characters escaped.
+func jsString(s string) string {
+	quote := '\''
+	if strings.ContainsRune(s, '\'') {
+		if !strings.ContainsRune(s, '"') {
+			quote = '"'
+		} else if !strings.ContainsRune(s, '`') && !strings.Contains(s, "${") {
+			quote = '`'
+		}
+	}
+	var b strings.Builder
+	b.WriteRune(quote)
+	for _, c := range s {
+		switch c {
+		case quote, '\\':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			if c < 0x20 || c == 0x7f {
+				b.WriteString(`\x`)
+				b.WriteString(strings.ToUpper(strconv.FormatInt(int64(c)|0x100, 16)[1:]))
+			} else {
+				b.WriteRune(c)
+			}
+		}
+	}
+	b.WriteRune(quote)
+	return b.String()
+}
+
+// jsNumber prints a number as JavaScript does: 1000000, 0.5, 1e+21, 1e-7.
+func jsNumber(f float64) string {
+	abs := f
+	if abs < 0 {
+		abs = -abs
+	}
+	switch {
+	case f != f:
+		return "NaN"
+	case abs > 1.7976931348623157e308:
+		if f < 0 {
+			return "-Infinity"
+		}
+		return "Infinity"
+	case abs != 0 && (abs >= 1e21 || abs < 1e-6):
+		mantissa, exp, _ := strings.Cut(strconv.FormatFloat(f, 'e', -1, 64), "e")
+		return mantissa + "e" + exp[:1] + strings.TrimLeft(exp[1:], "0")
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// jsBuffer prints bytes as Node prints a Buffer: <Buffer 01 02 03>.
+func jsBuffer(data []byte) string {
+	var b strings.Builder
+	b.WriteString("<Buffer")
+	for i, c := range data {
+		if i == inspectMaxBytes {
+			b.WriteString(" " + moreItems(len(data)-i, "byte"))
+			break
+		}
+		b.WriteString(" " + strconv.FormatInt(int64(c)|0x100, 16)[1:])
+	}
+	b.WriteString(">")
+	return b.String()
+}
 
 // === Wire tracer ============================================================
 
@@ -2425,11 +3168,13 @@ func newMux(io *Server, engine *eioServer) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServer(http.FS(public)))
 	mux.Handle(io.path+"/", io)
-	mux.HandleFunc(io.path+"/socket.io.js", func(w http.ResponseWriter, r *http.Request) {
-		js, _ := fs.ReadFile(public, "socket.io.js")
-		w.Header().Set("Content-Type", "application/javascript; charset=utf-8")
-		_, _ = w.Write(js)
-	})
+	if io.serveClient { // the tutorial's _serveClient: true
+		mux.HandleFunc(io.path+"/socket.io.js", func(w http.ResponseWriter, r *http.Request) {
+			js, _ := fs.ReadFile(public, "socket.io.js")
+			w.Header().Set("Content-Type", "application/javascript; charset=utf-8")
+			_, _ = w.Write(js)
+		})
+	}
 	mux.Handle("/engine.io/", engine)
 	mux.HandleFunc("/inspect", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -2466,5 +3211,8 @@ func main() {
 	if !cfg.quiet {
 		fmt.Println(inspectServer(io))
 	}
-	log.Fatal(http.Serve(ln, newMux(io, engine)))
+	// No write timeout: a long-poll GET is held open on purpose. The header
+	// timeout stops clients that open connections and never finish a request.
+	server := &http.Server{Handler: newMux(io, engine), ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(server.Serve(ln))
 }

@@ -1,0 +1,3481 @@
+// Tests for main.go, in the order of its sections: Engine.IO packets and
+// payloads, Socket.IO packets, the wire tracer, then the whole server over
+// real HTTP and websockets, then benchmarks. The helpers (a tiny polling
+// client and a websocket client, both with deadlines) are at the bottom.
+//
+// Every wire string in these tables is a literal, as the reference
+// implementations (engine.io-parser, socket.io-parser) write it; none is
+// built with the encoder under test. Run with: go test -race ./...
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+)
+
+// === Engine.IO packets and payloads =========================================
+
+// bin is a binary message packet holding these bytes.
+func bin(b ...byte) eioPacket { return binaryPacket(b) }
+
+// msg is a text message packet: msg("hello") travels as 4hello.
+func msg(s string) eioPacket { return textPacket(eioMessage, s) }
+
+// eioPacketTests are single text packets, as one websocket text frame or one
+// record of a v4 payload carries them.
+var eioPacketTests = []struct {
+	name   string
+	packet eioPacket
+	wire   string
+}{
+	{"open", textPacket(eioOpen, `{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`),
+		`0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`},
+	{"close", textPacket(eioClose, ""), "1"},
+	{"ping", textPacket(eioPing, ""), "2"},
+	{"ping probe", textPacket(eioPing, "probe"), "2probe"},
+	{"pong", textPacket(eioPong, ""), "3"},
+	{"pong probe", textPacket(eioPong, "probe"), "3probe"},
+	{"message", msg("hello"), "4hello"},
+	{"message with UTF-8", msg("é€😀"), "4é€😀"},
+	{"message carrying a Socket.IO event", msg(`2["chat","hi"]`), `42["chat","hi"]`},
+	{"upgrade", textPacket(eioUpgrade, ""), "5"},
+	{"noop", textPacket(eioNoop, ""), "6"},
+}
+
+func TestEIOPacketEncode(t *testing.T) {
+	for _, tc := range eioPacketTests {
+		t.Run(tc.name, func(t *testing.T) {
+			messageType, got := eioV4.encodeFrame(tc.packet, true)
+			if messageType != websocket.TextMessage || string(got) != tc.wire {
+				t.Errorf("got %d %q, want text frame %q", messageType, got, tc.wire)
+			}
+		})
+	}
+}
+
+func TestEIOPacketDecode(t *testing.T) {
+	for _, tc := range eioPacketTests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := eioV4.decodeFrame(websocket.TextMessage, []byte(tc.wire))
+			if err != nil || !samePacket(got, tc.packet) {
+				t.Errorf("decode %q: got %s, %v; want %s", tc.wire, showPacket(got), err, showPacket(tc.packet))
+			}
+		})
+	}
+}
+
+// eioFrameTests are websocket frames where the versions differ: a v4
+// binary frame is the raw bytes, a v3 one starts with the type byte 4, and a
+// v3 client that asked for b64=1 gets base64 text instead.
+var eioFrameTests = []struct {
+	name        string
+	version     *eioVersion
+	binaryOK    bool // false for a client that asked for b64=1
+	packet      eioPacket
+	messageType int
+	wire        string
+}{
+	{"v4 text", eioV4, true, msg("hello"), websocket.TextMessage, "4hello"},
+	{"v4 binary is the raw bytes", eioV4, true, bin(1, 2, 3, 4), websocket.BinaryMessage, "\x01\x02\x03\x04"},
+	{"v3 text", eioV3, true, msg("hello"), websocket.TextMessage, "4hello"},
+	{"v3 binary starts with type byte 4", eioV3, true, bin(1, 2, 3, 4), websocket.BinaryMessage, "\x04\x01\x02\x03\x04"},
+	{"v3 binary as base64 for b64=1", eioV3, false, bin(1, 2, 3, 4), websocket.TextMessage, "b4AQIDBA=="},
+}
+
+func TestEIOFrameEncode(t *testing.T) {
+	for _, tc := range eioFrameTests {
+		t.Run(tc.name, func(t *testing.T) {
+			messageType, got := tc.version.encodeFrame(tc.packet, tc.binaryOK)
+			if messageType != tc.messageType || string(got) != tc.wire {
+				t.Errorf("got frame %d %q, want %d %q", messageType, got, tc.messageType, tc.wire)
+			}
+		})
+	}
+}
+
+func TestEIOFrameDecode(t *testing.T) {
+	for _, tc := range eioFrameTests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.version.decodeFrame(tc.messageType, []byte(tc.wire))
+			if err != nil || !samePacket(got, tc.packet) {
+				t.Errorf("decode %q: got %s, %v; want %s", tc.wire, showPacket(got), err, showPacket(tc.packet))
+			}
+		})
+	}
+}
+
+var eioFrameErrorTests = []struct {
+	name        string
+	version     *eioVersion
+	messageType int
+	wire        string
+	err         error
+}{
+	// errors
+	{"empty text frame", eioV4, websocket.TextMessage, "", errEmptyPacket},
+	{"unknown type 9", eioV4, websocket.TextMessage, "9", errUnknownPacket},
+	{"abc", eioV4, websocket.TextMessage, "abc", errUnknownPacket},
+	{"bad base64", eioV4, websocket.TextMessage, "b!!!", errBadBase64},
+	{"v3 binary frame without type byte 4", eioV3, websocket.BinaryMessage, "\x05\x01", errUnknownPacket},
+	{"v3 empty binary frame", eioV3, websocket.BinaryMessage, "", errUnknownPacket},
+	{"v3 base64 of a type other than 4", eioV3, websocket.TextMessage, "b5AQID", errUnknownPacket},
+}
+
+func TestEIOFrameErrors(t *testing.T) {
+	for _, tc := range eioFrameErrorTests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.version.decodeFrame(tc.messageType, []byte(tc.wire))
+			if !errors.Is(err, tc.err) {
+				t.Errorf("decode %q: got %s, %v; want error %v", tc.wire, showPacket(got), err, tc.err)
+			}
+		})
+	}
+}
+
+// payloadV4Tests are v4 polling bodies: packets joined by \x1e, binary as
+// "b" + base64 with the message type left out.
+var payloadV4Tests = []struct {
+	name    string
+	packets []eioPacket
+	body    string
+}{
+	{"one message", []eioPacket{msg("hello")}, "4hello"},
+	{"message, ping, message", []eioPacket{msg("hello"), textPacket(eioPing, ""), msg("world")}, "4hello\x1e2\x1e4world"},
+	{"text and binary", []eioPacket{msg("hello"), bin(1, 2, 3, 4)}, "4hello\x1ebAQIDBA=="},
+	{"the echo round trip", []eioPacket{msg("test1"), msg("test2"), msg("test3")}, "4test1\x1e4test2\x1e4test3"},
+	{"a binary event and its attachment", []eioPacket{msg(`51-["message-back",{"_placeholder":true,"num":0}]`), bin(1, 2, 3)},
+		"451-[\"message-back\",{\"_placeholder\":true,\"num\":0}]\x1ebAQID"},
+	{"UTF-8 travels as it is", []eioPacket{msg("é😀")}, "4é😀"},
+}
+
+func TestPayloadV4Encode(t *testing.T) {
+	for _, tc := range payloadV4Tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body, contentType := eioV4.encodePayload(tc.packets, true)
+			if string(body) != tc.body || contentType != "text/plain; charset=UTF-8" {
+				t.Errorf("got %q (%s), want %q (text/plain; charset=UTF-8)", body, contentType, tc.body)
+			}
+		})
+	}
+}
+
+func TestPayloadV4Decode(t *testing.T) {
+	for _, tc := range payloadV4Tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := eioV4.decodePayload([]byte(tc.body), "text/plain;charset=UTF-8")
+			if err != nil || !samePackets(got, tc.packets) {
+				t.Errorf("decode %q: got %s, %v; want %s", tc.body, showPackets(got), err, showPackets(tc.packets))
+			}
+		})
+	}
+}
+
+// payloadV3TextTests are v3 polling bodies in the text encoding:
+// <length>:<packet>, the length in UTF-16 code units (JavaScript's
+// string.length), a binary message as b4 + base64.
+var payloadV3TextTests = []struct {
+	name    string
+	packets []eioPacket
+	body    string
+}{
+	{"one message", []eioPacket{msg("hello")}, "6:4hello"},
+	{"euro sign is one unit, three bytes", []eioPacket{msg("€")}, "2:4€"},
+	{"emoji is a surrogate pair, two units", []eioPacket{msg("😀")}, "3:4😀"},
+	{"Cyrillic is one unit a letter", []eioPacket{msg("привет")}, "7:4привет"},
+	{"several packets, no separator", []eioPacket{msg("test1"), msg("test2"), msg("test3")}, "6:4test16:4test26:4test3"},
+	{"ping and an event: 29 units, 32 bytes", []eioPacket{textPacket(eioPing, ""), msg(`21["message-with-ack","é😀"]`)},
+		`1:229:421["message-with-ack","é😀"]`},
+	{"pong and its ack", []eioPacket{textPacket(eioPong, ""), msg(`31["é😀"]`)}, `1:310:431["é😀"]`},
+	{"probe", []eioPacket{textPacket(eioPong, "probe")}, "6:3probe"},
+	{"base64 binary keeps its type digit", []eioPacket{msg("hello"), bin(1, 2, 3, 4)}, "6:4hello10:b4AQIDBA=="},
+	{"a Socket.IO attachment", []eioPacket{bin(1, 2, 3)}, "6:b4AQID"},
+}
+
+func TestPayloadV3TextEncode(t *testing.T) {
+	for _, tc := range payloadV3TextTests {
+		t.Run(tc.name, func(t *testing.T) {
+			// binaryOK false: a client that asked for b64=1 gets base64.
+			body, contentType := eioV3.encodePayload(tc.packets, false)
+			if string(body) != tc.body || contentType != "text/plain; charset=UTF-8" {
+				t.Errorf("got %q (%s), want %q (text/plain; charset=UTF-8)", body, contentType, tc.body)
+			}
+		})
+	}
+}
+
+func TestPayloadV3TextDecode(t *testing.T) {
+	for _, tc := range payloadV3TextTests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := eioV3.decodePayload([]byte(tc.body), "text/plain;charset=UTF-8")
+			if err != nil || !samePackets(got, tc.packets) {
+				t.Errorf("decode %q: got %s, %v; want %s", tc.body, showPackets(got), err, showPackets(tc.packets))
+			}
+		})
+	}
+}
+
+// payloadV3BinaryTests are v3 bodies in the binary encoding (XHR2), used
+// when the client can read binary and the batch holds some: a kind byte (0
+// text, 1 binary), the length one byte per decimal digit, 0xFF, the packet.
+var payloadV3BinaryTests = []struct {
+	name    string
+	packets []eioPacket
+	body    []byte
+}{
+	{"text and binary", []eioPacket{msg("hello"), bin(1, 2, 3, 4)},
+		[]byte{0x00, 0x06, 0xFF, 0x34, 0x68, 0x65, 0x6C, 0x6C, 0x6F, 0x01, 0x05, 0xFF, 0x04, 0x01, 0x02, 0x03, 0x04}},
+	{"text length counts UTF-8 bytes here", []eioPacket{msg("€"), bin(1)},
+		[]byte{0x00, 0x04, 0xFF, 0x34, 0xE2, 0x82, 0xAC, 0x01, 0x02, 0xFF, 0x04, 0x01}},
+	{"a length of 10 is two digit bytes", []eioPacket{msg("012345678"), bin(9)},
+		[]byte{0x00, 0x01, 0x00, 0xFF, '4', '0', '1', '2', '3', '4', '5', '6', '7', '8', 0x01, 0x02, 0xFF, 0x04, 0x09}},
+}
+
+func TestPayloadV3BinaryEncode(t *testing.T) {
+	for _, tc := range payloadV3BinaryTests {
+		t.Run(tc.name, func(t *testing.T) {
+			body, contentType := eioV3.encodePayload(tc.packets, true)
+			if !bytes.Equal(body, tc.body) || contentType != "application/octet-stream" {
+				t.Errorf("got % x (%s), want % x (application/octet-stream)", body, contentType, tc.body)
+			}
+		})
+	}
+	t.Run("a batch without binary stays text", func(t *testing.T) {
+		body, contentType := eioV3.encodePayload([]eioPacket{msg("hello")}, true)
+		if string(body) != "6:4hello" || contentType != "text/plain; charset=UTF-8" {
+			t.Errorf("got %q (%s), want %q (text/plain; charset=UTF-8)", body, contentType, "6:4hello")
+		}
+	})
+}
+
+func TestPayloadV3BinaryDecode(t *testing.T) {
+	for _, tc := range payloadV3BinaryTests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := eioV3.decodePayload(tc.body, "application/octet-stream")
+			if err != nil || !samePackets(got, tc.packets) {
+				t.Errorf("decode % x: got %s, %v; want %s", tc.body, showPackets(got), err, showPackets(tc.packets))
+			}
+		})
+	}
+}
+
+const (
+	textBody   = "text/plain;charset=UTF-8"
+	binaryBody = "application/octet-stream"
+)
+
+// payloadErrorTests are bodies a session must refuse. The packets before the
+// bad one still come back: the server delivers them, then closes.
+var payloadErrorTests = []struct {
+	name        string
+	version     *eioVersion
+	contentType string
+	body        string
+	before      []eioPacket
+	err         error
+}{
+	// errors: v4
+	{"v4 empty body", eioV4, textBody, "", nil, errEmptyPacket},
+	{"v4 empty packet after a separator", eioV4, textBody, "4hello\x1e", []eioPacket{msg("hello")}, errEmptyPacket},
+	{"v4 unknown type 9", eioV4, textBody, "9", nil, errUnknownPacket},
+	{"v4 abc after a good packet", eioV4, textBody, "4hello\x1eabc", []eioPacket{msg("hello")}, errUnknownPacket},
+	{"v4 bad base64", eioV4, textBody, "b!!!", nil, errBadBase64},
+	{"v4 binary content type", eioV4, binaryBody, "4hello", nil, errBinaryPayload},
+
+	// errors: v3 text
+	{"v3 length longer than the packet", eioV3, textBody, "7:4hello", nil, errBadLength},
+	{"v3 non-numeric length", eioV3, textBody, "x:4hello", nil, errBadLength},
+	{"v3 no length", eioV3, textBody, "4hello", nil, errBadLength},
+	{"v3 zero length", eioV3, textBody, "0:", nil, errBadLength},
+	{"v3 length ends in the middle of a surrogate pair", eioV3, textBody, "2:4😀", nil, errBadLength},
+	{"v3 second packet cut short", eioV3, textBody, "6:4hello5:4wor", []eioPacket{msg("hello")}, errBadLength},
+	{"v3 unknown type", eioV3, textBody, "1:9", nil, errUnknownPacket},
+	{"v3 bad base64", eioV3, textBody, "5:b4!!!", nil, errBadBase64},
+	{"v3 base64 of a type other than 4", eioV3, textBody, "6:b5AQID", nil, errUnknownPacket},
+
+	// errors: v3 binary
+	{"v3 binary payload cut short", eioV3, binaryBody, "\x00\x06\xff4he", nil, errBadLength},
+	{"v3 binary unknown kind byte", eioV3, binaryBody, "\x02\x01\xff4", nil, errBadLength},
+	{"v3 binary without 0xFF", eioV3, binaryBody, "\x00\x06", nil, errBadLength},
+	{"v3 binary length digit over 9", eioV3, binaryBody, "\x00\x0a\xff4", nil, errBadLength},
+	{"v3 binary packet without type byte 4", eioV3, binaryBody, "\x01\x02\xff\x05\x01", nil, errUnknownPacket},
+	{"v3 binary good then cut short", eioV3, binaryBody, "\x00\x02\xff4a\x01\x05\xff\x04\x01", []eioPacket{msg("a")}, errBadLength},
+}
+
+func TestPayloadErrors(t *testing.T) {
+	for _, tc := range payloadErrorTests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.version.decodePayload([]byte(tc.body), tc.contentType)
+			if !errors.Is(err, tc.err) || !samePackets(got, tc.before) {
+				t.Errorf("decode %q: got %s, %v; want %s, %v", tc.body, showPackets(got), err, showPackets(tc.before), tc.err)
+			}
+		})
+	}
+}
+
+var utf16LenTests = []struct {
+	name string
+	s    string
+	want int
+}{
+	{"empty", "", 0},
+	{"ASCII", "4hello", 6},
+	{"é is one unit, two bytes", "é", 1},
+	{"€ is one unit, three bytes", "€", 1},
+	{"😀 is two units, four bytes", "😀", 2},
+	{"Cyrillic", "привет", 6},
+	{"mixed", `421["message-with-ack","é😀"]`, 29},
+}
+
+func TestUTF16Len(t *testing.T) {
+	for _, tc := range utf16LenTests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := utf16Len([]byte(tc.s)); got != tc.want {
+				t.Errorf("utf16Len(%q) = %d, want %d", tc.s, got, tc.want)
+			}
+		})
+	}
+}
+
+// === Socket.IO packets ======================================================
+
+// wireFrame is one Engine.IO message as it travels on a websocket: a text
+// frame (4 then the Socket.IO packet) or a binary attachment.
+type wireFrame struct {
+	text   string
+	binary []byte
+}
+
+func txt(s string) wireFrame   { return wireFrame{text: s} }
+func att(b ...byte) wireFrame  { return wireFrame{binary: b} }
+func num(s string) json.Number { return json.Number(s) }
+func obj(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+// sioPacketTests are the rows of socket.io-protocol's "Packet | Encoded"
+// table and a few more. The wire side is the Engine.IO message, so every
+// text frame starts with 4; attachments follow as binary frames.
+var sioPacketTests = []struct {
+	name   string
+	packet Packet
+	frames []wireFrame
+}{
+	{"connect /", Packet{Connect, "/", noAck, nil}, []wireFrame{txt(`40`)}},
+	{"connect / with auth", Packet{Connect, "/", noAck, obj("token", "123")}, []wireFrame{txt(`40{"token":"123"}`)}},
+	{"connect /custom with auth", Packet{Connect, "/custom", noAck, obj("token", "abc")}, []wireFrame{txt(`40/custom,{"token":"abc"}`)}},
+	{"connect /custom", Packet{Connect, "/custom", noAck, nil}, []wireFrame{txt(`40/custom,`)}},
+	{"server accepts /", Packet{Connect, "/", noAck, obj("sid", "wZX3oN0bSVIhsaknAAAI")}, []wireFrame{txt(`40{"sid":"wZX3oN0bSVIhsaknAAAI"}`)}},
+	{"server accepts /custom", Packet{Connect, "/custom", noAck, obj("sid", "oSO0OpakMV_3jnilAAAA")}, []wireFrame{txt(`40/custom,{"sid":"oSO0OpakMV_3jnilAAAA"}`)}},
+	{"disconnect /", Packet{Disconnect, "/", noAck, nil}, []wireFrame{txt(`41`)}},
+	{"disconnect /custom", Packet{Disconnect, "/custom", noAck, nil}, []wireFrame{txt(`41/custom,`)}},
+	{"event", Packet{Event, "/", noAck, []any{"message", num("1"), "2", obj("3", []any{true})}},
+		[]wireFrame{txt(`42["message",1,"2",{"3":[true]}]`)}},
+	{"event in /admin", Packet{Event, "/admin", noAck, []any{"bar"}}, []wireFrame{txt(`42/admin,["bar"]`)}},
+	{"event with ack id", Packet{Event, "/", 456, []any{"message-with-ack", num("1"), "2", obj("3", []any{false})}},
+		[]wireFrame{txt(`42456["message-with-ack",1,"2",{"3":[false]}]`)}},
+	{"event named by a number", Packet{Event, "/", noAck, []any{num("7"), "x"}}, []wireFrame{txt(`42[7,"x"]`)}},
+	{"ack", Packet{Ack, "/", 456, []any{num("1"), "2", obj("3", []any{false})}}, []wireFrame{txt(`43456[1,"2",{"3":[false]}]`)}},
+	{"empty ack", Packet{Ack, "/", 456, []any{}}, []wireFrame{txt(`43456[]`)}},
+	{"ack in /admin", Packet{Ack, "/admin", 13, []any{"bar"}}, []wireFrame{txt(`43/admin,13["bar"]`)}},
+	{"binary event, two attachments", Packet{BinaryEvent, "/", noAck, []any{"message", []byte{1, 2, 3}, []byte{4, 5, 6}}},
+		[]wireFrame{txt(`452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`), att(1, 2, 3), att(4, 5, 6)}},
+	{"binary event in /admin with ack", Packet{BinaryEvent, "/admin", 456, []any{"x", []byte{1, 2, 3}}},
+		[]wireFrame{txt(`451-/admin,456["x",{"_placeholder":true,"num":0}]`), att(1, 2, 3)}},
+	{"binary ack", Packet{BinaryAck, "/", 789, []any{[]byte{1}, []byte{2}}},
+		[]wireFrame{txt(`462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`), att(1), att(2)}},
+	{"placeholder in an object", Packet{BinaryEvent, "/", noAck, []any{"upload", obj("file", []byte{9})}},
+		[]wireFrame{txt(`451-["upload",{"file":{"_placeholder":true,"num":0}}]`), att(9)}},
+	{"placeholders in arrays, depth first", Packet{BinaryEvent, "/", noAck, []any{"x", []any{[]any{[]byte{1}}, []byte{2}}}},
+		[]wireFrame{txt(`452-["x",[[{"_placeholder":true,"num":0}],{"_placeholder":true,"num":1}]]`), att(1), att(2)}},
+	{"numbers survive exactly", Packet{Event, "/", noAck, []any{"n", num("1e-7"), num("1.5e300"), num("9007199254740991"), num("-0.5")}},
+		[]wireFrame{txt(`42["n",1e-7,1.5e300,9007199254740991,-0.5]`)}},
+	{"no HTML escaping, as JSON.stringify", Packet{Event, "/", noAck, []any{"chat", "<b>&</b>"}}, []wireFrame{txt(`42["chat","<b>&</b>"]`)}},
+	{"UTF-8 and null", Packet{Event, "/", noAck, []any{"chat", "é😀", nil}}, []wireFrame{txt(`42["chat","é😀",null]`)}},
+}
+
+func TestPacketEncode(t *testing.T) {
+	for _, tc := range sioPacketTests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEncode(t, tc.packet, tc.frames)
+		})
+	}
+}
+
+func TestPacketDecode(t *testing.T) {
+	for _, tc := range sioPacketTests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkDecode(t, tc.frames, tc.packet)
+		})
+	}
+}
+
+// sioEncodeOnlyTests are packets only a server sends, or that the encoder
+// writes differently from how they were built.
+var sioEncodeOnlyTests = []struct {
+	name   string
+	packet Packet
+	frames []wireFrame
+}{
+	{"connect error (v5)", Packet{ConnectError, "/random", noAck, obj("message", "Invalid namespace")},
+		[]wireFrame{txt(`44/random,{"message":"Invalid namespace"}`)}},
+	{"connect error with data", Packet{ConnectError, "/private", noAck, obj("message", "Not authorized", "data", obj("reason", "no token"))},
+		[]wireFrame{txt(`44/private,{"data":{"reason":"no token"},"message":"Not authorized"}`)}},
+	{"error with a string (v4)", Packet{ConnectError, "/nope", noAck, "Invalid namespace"}, []wireFrame{txt(`44/nope,"Invalid namespace"`)}},
+	{"an event holding []byte becomes a binary event", Packet{Event, "/", noAck, []any{"up", []byte{1}}},
+		[]wireFrame{txt(`451-["up",{"_placeholder":true,"num":0}]`), att(1)}},
+	{"an ack holding []byte becomes a binary ack", Packet{Ack, "/custom", 3, []any{[]byte{1}}},
+		[]wireFrame{txt(`461-/custom,3[{"_placeholder":true,"num":0}]`), att(1)}},
+	{"empty namespace means /", Packet{Event, "", noAck, []any{"x"}}, []wireFrame{txt(`42["x"]`)}},
+}
+
+func TestPacketEncodeOnly(t *testing.T) {
+	for _, tc := range sioEncodeOnlyTests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEncode(t, tc.packet, tc.frames)
+		})
+	}
+}
+
+// sioDecodeOnlyTests are forms a decoder must accept although an encoder
+// never writes them.
+var sioDecodeOnlyTests = []struct {
+	name   string
+	frames []wireFrame
+	packet Packet
+}{
+	{"namespace without trailing comma", []wireFrame{txt(`40/custom`)}, Packet{Connect, "/custom", noAck, nil}},
+	{"disconnect without trailing comma", []wireFrame{txt(`41/custom`)}, Packet{Disconnect, "/custom", noAck, nil}},
+	{"placeholder keys in the other order", []wireFrame{txt(`451-["x",{"num":0,"_placeholder":true}]`), att(7)},
+		Packet{BinaryEvent, "/", noAck, []any{"x", []byte{7}}}},
+	{"attachments used out of order", []wireFrame{txt(`452-["x",{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]`), att(1), att(2)},
+		Packet{BinaryEvent, "/", noAck, []any{"x", []byte{2}, []byte{1}}}},
+	{"a map that only looks like a placeholder", []wireFrame{txt(`42["x",{"_placeholder":false,"num":0}]`)},
+		Packet{Event, "/", noAck, []any{"x", obj("_placeholder", false, "num", num("0"))}}},
+}
+
+func TestPacketDecodeOnly(t *testing.T) {
+	for _, tc := range sioDecodeOnlyTests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkDecode(t, tc.frames, tc.packet)
+		})
+	}
+}
+
+// errJSON stands for any JSON syntax error in the error table.
+var errJSON = errors.New("any JSON error")
+
+// sioDecodeErrorTests are frame sequences the decoder refuses; a server
+// closes the connection that sent them.
+var sioDecodeErrorTests = []struct {
+	name   string
+	frames []wireFrame
+	err    error
+}{
+	// errors: the type
+	{"no packet type", []wireFrame{txt(`4`)}, errPacketType},
+	{"type 7", []wireFrame{txt(`47`)}, errPacketType},
+	{"type not a digit", []wireFrame{txt(`4x["a"]`)}, errPacketType},
+
+	// errors: payloads the type does not allow
+	{"connect with a string", []wireFrame{txt(`40"str"`)}, errPayload},
+	{"connect with an array", []wireFrame{txt(`40[]`)}, errPayload},
+	{"disconnect with a payload", []wireFrame{txt(`41{}`)}, errPayload},
+	{"event with an object", []wireFrame{txt(`42{}`)}, errPayload},
+	{"event with no name", []wireFrame{txt(`42[]`)}, errPayload},
+	{"event named by an object", []wireFrame{txt(`42[{}]`)}, errPayload},
+	{"event without payload", []wireFrame{txt(`42`)}, errPayload},
+	{"reserved event connect", []wireFrame{txt(`42["connect"]`)}, errReserved},
+	{"reserved event disconnecting", []wireFrame{txt(`42/admin,["disconnecting"]`)}, errReserved},
+	{"ack with an object", []wireFrame{txt(`43{}`)}, errPayload},
+	{"connect error from a client", []wireFrame{txt(`44{"message":"x"}`)}, errPayload},
+
+	// errors: the ack id and the JSON
+	{"letters where the ack id goes", []wireFrame{txt(`42abc["message"]`)}, errJSON},
+	{"text after the JSON", []wireFrame{txt(`42["x"]]`)}, errJSON},
+	{"ack id over 9 digits", []wireFrame{txt(`421234567890["x"]`)}, errAckID},
+
+	// errors: attachments
+	{"binary event without dash", []wireFrame{txt(`45["x"]`)}, errAttachments},
+	{"attachment count not a number", []wireFrame{txt(`45a-["x"]`)}, errAttachments},
+	{"more attachments than allowed", []wireFrame{txt(`4511-["x"]`)}, errAttachments},
+	{"num out of range", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":1}]`), att(1)}, errPlaceholder},
+	{"negative num", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":-1}]`), att(1)}, errPlaceholder},
+	{"non-integer num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0.5}]`), att(1)}, errPlaceholder},
+	{"string num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":"0"}]`), att(1)}, errPlaceholder},
+	{"placeholder without num", []wireFrame{txt(`451-["x",{"_placeholder":true}]`), att(1)}, errPlaceholder},
+	{"text while attachments are due", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0}]`), txt(`42["y"]`)}, errExpectedBinary},
+	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}, errUnexpectedBinary},
+}
+
+func TestPacketDecodeErrors(t *testing.T) {
+	for _, tc := range sioDecodeErrorTests {
+		t.Run(tc.name, func(t *testing.T) {
+			var d decoder
+			var err error
+			for _, f := range tc.frames {
+				var p *Packet
+				if p, err = d.add(eioFrame(t, f)); err != nil {
+					break
+				} else if p != nil {
+					t.Fatalf("decoded %+v, want error %v", *p, tc.err)
+				}
+			}
+			switch {
+			case err == nil:
+				t.Errorf("no error, want %v", tc.err)
+			case tc.err == errJSON:
+				if !strings.Contains(err.Error(), "JSON") {
+					t.Errorf("got %v, want a JSON error", err)
+				}
+			case !errors.Is(err, tc.err):
+				t.Errorf("got %v, want %v", err, tc.err)
+			}
+		})
+	}
+}
+
+// A decoder goes on after a complete packet: two binary packets in a row,
+// then a text one.
+func TestDecoderSequence(t *testing.T) {
+	var d decoder
+	frames := []wireFrame{
+		txt(`451-["a",{"_placeholder":true,"num":0}]`), att(1),
+		txt(`451-["b",{"_placeholder":true,"num":0}]`), att(2),
+		txt(`42["c"]`),
+	}
+	want := []Packet{
+		{BinaryEvent, "/", noAck, []any{"a", []byte{1}}},
+		{BinaryEvent, "/", noAck, []any{"b", []byte{2}}},
+		{Event, "/", noAck, []any{"c"}},
+	}
+	var got []Packet
+	for _, f := range frames {
+		p, err := d.add(eioFrame(t, f))
+		if err != nil {
+			t.Fatalf("add %+v: %v", f, err)
+		}
+		if p != nil {
+			got = append(got, *p)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v, want %#v", got, want)
+	}
+}
+
+var packetTypeNameTests = []struct {
+	typ  PacketType
+	want string
+}{
+	{Connect, "CONNECT"},
+	{Disconnect, "DISCONNECT"},
+	{Event, "EVENT"},
+	{Ack, "ACK"},
+	{ConnectError, "CONNECT_ERROR"},
+	{BinaryEvent, "BINARY_EVENT"},
+	{BinaryAck, "BINARY_ACK"},
+	{PacketType(9), "PacketType(9)"},
+}
+
+func TestPacketTypeString(t *testing.T) {
+	for _, tc := range packetTypeNameTests {
+		if got := tc.typ.String(); got != tc.want {
+			t.Errorf("PacketType(%d).String() = %q, want %q", int(tc.typ), got, tc.want)
+		}
+	}
+}
+
+// === Wire tracer ============================================================
+
+var explainFrameTests = []struct {
+	name  string
+	frame string
+	want  string
+}{
+	{"event", `42["chat","hi"]`, `Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat`},
+	{"probe", `2probe`, `Engine.IO 2 ping · payload probe`},
+	{"pong probe", `3probe`, `Engine.IO 3 pong · payload probe`},
+	{"ping", `2`, `Engine.IO 2 ping`},
+	{"ack", `430["x"]`, `Engine.IO 4 message · Socket.IO 3 ack · namespace / · ack id 0`},
+	{"binary event", `451-/custom,7["up",{"_placeholder":true,"num":0}]`,
+		`Engine.IO 4 message · Socket.IO 5 binary event · 1 attachment · namespace /custom · ack id 7 · event up`},
+	{"binary ack", `462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`,
+		`Engine.IO 4 message · Socket.IO 6 binary ack · 2 attachments · namespace / · ack id 789`},
+	{"connect reply", `40{"sid":"abc"}`, `Engine.IO 4 message · Socket.IO 0 connect · namespace /`},
+	{"connect error", `44/nope,"Invalid namespace"`, `Engine.IO 4 message · Socket.IO 4 connect error · namespace /nope`},
+	{"event named by a number", `42[7]`, `Engine.IO 4 message · Socket.IO 2 event · namespace / · event 7`},
+	{"open", `0{"sid":"x"}`, `Engine.IO 0 open`},
+	{"close", `1`, `Engine.IO 1 close`},
+	{"upgrade", `5`, `Engine.IO 5 upgrade`},
+	{"noop", `6`, `Engine.IO 6 noop`},
+
+	// errors
+	{"empty", ``, `not an Engine.IO packet`},
+	{"x", `x`, `not an Engine.IO packet`},
+	{"type 9", `9`, `not an Engine.IO packet`},
+	{"not Socket.IO", `4zz`, `Engine.IO 4 message · not a valid Socket.IO packet`},
+	{"empty message", `4`, `Engine.IO 4 message · not a valid Socket.IO packet`},
+}
+
+func TestExplainFrame(t *testing.T) {
+	for _, tc := range explainFrameTests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := explainFrame(tc.frame); got != tc.want {
+				t.Errorf("explainFrame(%q)\n got %q\nwant %q", tc.frame, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTraceFrames(t *testing.T) {
+	var buf bytes.Buffer
+	trace := traceFrames(log.New(&buf, "", 0))
+	trace("riIk7xPKPqrcmqVUAAAA", "in", msg(`2["chat","hi"]`))
+	trace("riIk7xPKPqrcmqVUAAAA", "out", bin(1, 2, 3))
+	trace("riIk7xPKPqrcmqVUAAAA", "out", msg(strings.Repeat("x", 200)))
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	want := []string{
+		`riIk7xPKPqrcmqVUAAAA → 42["chat","hi"]   Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat`,
+		`riIk7xPKPqrcmqVUAAAA ← <3 bytes>   Engine.IO binary message (3 bytes)`,
+		`riIk7xPKPqrcmqVUAAAA ← 4` + strings.Repeat("x", 119) + `…   Engine.IO 4 message · not a valid Socket.IO packet`,
+	}
+	if !reflect.DeepEqual(lines, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// === Configuration ==========================================================
+
+func TestLoadConfig(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		getenv func(string) string
+		check  func(config) bool
+	}{
+		{"defaults", nil, env(), func(c config) bool {
+			return c.port == "3000" && c.pingInterval == 25*time.Second && c.pingTimeout == 20*time.Second && c.maxPayload == 1e6
+		}},
+		{"environment", nil, env("PORT", "8080", "PING_INTERVAL", "300", "PING_TIMEOUT", "200", "MAX_PAYLOAD", "100"), func(c config) bool {
+			return c.port == "8080" && c.pingInterval == 300*time.Millisecond && c.pingTimeout == 200*time.Millisecond && c.maxPayload == 100
+		}},
+		{"flags win", []string{"-port", "9000", "-ping-interval", "1s"}, env("PORT", "8080", "PING_INTERVAL", "300"), func(c config) bool {
+			return c.port == "9000" && c.pingInterval == time.Second
+		}},
+
+		// errors
+		{"PING_INTERVAL not a number", nil, env("PING_INTERVAL", "soon"), nil},
+		{"PING_TIMEOUT zero", nil, env("PING_TIMEOUT", "0"), nil},
+		{"MAX_PAYLOAD negative", nil, env("MAX_PAYLOAD", "-1"), nil},
+		{"negative flag", []string{"-upgrade-timeout", "-1s"}, env(), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := loadConfig(tc.args, tc.getenv)
+			switch {
+			case tc.check == nil && err == nil:
+				t.Errorf("no error, want one (config %+v)", cfg)
+			case tc.check != nil && err != nil:
+				t.Errorf("error %v", err)
+			case tc.check != nil && !tc.check(cfg):
+				t.Errorf("got %+v", cfg)
+			}
+		})
+	}
+}
+
+// === Examples ===============================================================
+
+// A Socket.IO event holding binary travels as a BINARY_EVENT: each []byte
+// becomes a placeholder in the JSON and follows as an attachment.
+func ExamplePacket_encode() {
+	p := Packet{Type: Event, Nsp: "/", ID: noAck, Data: []any{"upload", []byte{1, 2, 3}, map[string]any{"thumb": []byte{4, 5}}}}
+	text, attachments, _ := p.encode()
+	fmt.Println(text)
+	for _, a := range attachments {
+		fmt.Printf("% x\n", a)
+	}
+	// Output:
+	// 52-["upload",{"_placeholder":true,"num":0},{"thumb":{"_placeholder":true,"num":1}}]
+	// 01 02 03
+	// 04 05
+}
+
+// A v4 polling body joins packets with the record separator \x1e.
+func Example_pollingPayload() {
+	body := encodePayloadV4([]eioPacket{msg("hello"), textPacket(eioPing, ""), binaryPacket([]byte{1, 2, 3, 4})})
+	fmt.Printf("%q\n", body)
+	// Output:
+	// "4hello\x1e2\x1ebAQIDBA=="
+}
+
+// A v3 polling body prefixes each packet with its length in UTF-16 units,
+// JavaScript's string.length: "4😀" is 5 bytes but 3 units.
+func Example_utf16Len() {
+	fmt.Println(len("4😀"), utf16Len([]byte("4😀")))
+	body := encodePayloadV3Text([]eioPacket{msg("hello"), msg("€"), msg("😀")})
+	fmt.Println(string(body))
+	// Output:
+	// 5 3
+	// 6:4hello2:4€3:4😀
+}
+
+// The tracer reads a frame as both layers see it.
+func Example_explainFrame() {
+	for _, frame := range []string{`2probe`, `40{"sid":"abc"}`, `42["chat","hi"]`, `451-/custom,7["up",{"_placeholder":true,"num":0}]`} {
+		fmt.Println(explainFrame(frame))
+	}
+	// Output:
+	// Engine.IO 2 ping · payload probe
+	// Engine.IO 4 message · Socket.IO 0 connect · namespace /
+	// Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat
+	// Engine.IO 4 message · Socket.IO 5 binary event · 1 attachment · namespace /custom · ack id 7 · event up
+}
+
+// === The whole server, over HTTP and websockets =============================
+
+// testConfig is defaultConfig with the short timings protocol test suites
+// use, so heartbeats and timeouts happen within a test.
+func testConfig() config {
+	cfg := defaultConfig()
+	cfg.pingInterval = 300 * time.Millisecond
+	cfg.pingTimeout = 200 * time.Millisecond
+	cfg.upgradeTimeout = 250 * time.Millisecond
+	cfg.maxPayload = 1e6
+	cfg.quiet = true
+	return cfg
+}
+
+const (
+	errorTransportUnknown = `{"code":0,"message":"Transport unknown"}`
+	errorSessionUnknown   = `{"code":1,"message":"Session ID unknown"}`
+	errorBadHandshake     = `{"code":2,"message":"Bad handshake method"}`
+	errorBadRequest       = `{"code":3,"message":"Bad request"}`
+	errorUnsupported      = `{"code":5,"message":"Unsupported protocol version"}`
+)
+
+func TestHandshakeV4(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("polling", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		r := pc.handshake
+		if r.header.Get("Content-Type") != "text/plain; charset=UTF-8" || r.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("headers %v, want text/plain; charset=UTF-8 and no-store", r.header)
+		}
+		checkOpen(t, pc.open, []string{"maxPayload", "pingInterval", "pingTimeout", "sid", "upgrades"}, `["websocket"]`)
+		if ts.io.eio.lookup(eioSID(pc.sid)) == nil {
+			t.Errorf("session %s is not in io.eio.clients", pc.sid)
+		}
+	})
+	t.Run("websocket", func(t *testing.T) {
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+		open := ws.nextText(t)
+		checkOpen(t, parseOpen(t, open), []string{"maxPayload", "pingInterval", "pingTimeout", "sid", "upgrades"}, `[]`)
+	})
+}
+
+var eioErrorTests = []struct {
+	name   string
+	method string
+	path   string
+	status int
+	body   string
+}{
+	// errors
+	{"no transport", "GET", "/socket.io/?EIO=4", 400, errorTransportUnknown},
+	{"unknown transport", "GET", "/socket.io/?EIO=4&transport=abc", 400, errorTransportUnknown},
+	{"unknown sid", "GET", "/socket.io/?EIO=4&transport=polling&sid=nope", 400, errorSessionUnknown},
+	{"unknown sid, POST", "POST", "/socket.io/?EIO=4&transport=polling&sid=nope", 400, errorSessionUnknown},
+	{"handshake by POST", "POST", "/socket.io/?EIO=4&transport=polling", 400, errorBadHandshake},
+	{"handshake by PUT", "PUT", "/socket.io/?EIO=4&transport=polling", 400, errorBadHandshake},
+	{"websocket without upgrade headers", "GET", "/socket.io/?EIO=4&transport=websocket", 400, errorBadRequest},
+	{"no EIO", "GET", "/socket.io/?transport=polling", 400, errorUnsupported},
+	{"EIO=5", "GET", "/socket.io/?EIO=5&transport=polling", 400, errorUnsupported},
+	{"EIO=abc", "GET", "/socket.io/?EIO=abc&transport=polling", 400, errorUnsupported},
+	{"bare Engine.IO, EIO=2", "GET", "/engine.io/?EIO=2&transport=polling", 400, errorUnsupported},
+}
+
+func TestEngineIOErrors(t *testing.T) {
+	ts := newTestServer(t)
+	for _, tc := range eioErrorTests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ts.do(t, tc.method, tc.path, "", "")
+			expect(t, r, tc.status, tc.body)
+			if ct := r.header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q, want application/json", ct)
+			}
+		})
+	}
+	t.Run("EIO=3 on a v4 session", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		expect(t, ts.get(t, "/socket.io/?EIO=3&transport=polling&sid="+pc.sid), 400, errorBadRequest)
+	})
+}
+
+// TestPollingExchange is the spec's sample session over long-polling.
+func TestPollingExchange(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	pc.send(t, "40")
+	id := connectReplySID(t, pc.next(t), "40")
+	if id == pc.sid {
+		t.Errorf("socket id %q is the Engine.IO id; v5 gives each socket its own", id)
+	}
+	pc.expect(t, `42["auth",{}]`)
+
+	// Two packets in one POST; the answers come back in order.
+	pc.send(t, `42["message",1,"2",{"3":[true]}]`, `42["message","é😀"]`)
+	pc.expect(t, `42["message-back",1,"2",{"3":[true]}]`, `42["message-back","é😀"]`)
+
+	// Binary over v4 polling: the attachment is "b" + base64.
+	pc.send(t, `451-["message",{"_placeholder":true,"num":0}]`, "bAQID")
+	pc.expect(t, `451-["message-back",{"_placeholder":true,"num":0}]`, "bAQID")
+
+	// A second namespace on the same session, with an auth payload.
+	pc.send(t, `40/custom,{"token":"abc"}`)
+	connectReplySID(t, pc.next(t), "40/custom,")
+	pc.expect(t, `42/custom,["auth",{"token":"abc"}]`)
+	pc.send(t, `42/custom,["message","x"]`)
+	pc.expect(t, `42/custom,["message-back","x"]`)
+
+	// An unknown namespace is refused; the connection stays.
+	pc.send(t, `40/nope,`)
+	pc.expect(t, `44/nope,{"message":"Invalid namespace"}`)
+	pc.send(t, `42["message","still here"]`)
+	pc.expect(t, `42["message-back","still here"]`)
+}
+
+func TestSecondGETClosesSession(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	held := pc.getAsync()
+	pc.waitHeld(t)
+	second := pc.get(t)
+	if second.status != 400 {
+		t.Errorf("second GET: %d %q, want 400", second.status, second.body)
+	}
+	expect(t, receive(t, held), 200, "1") // the waiting GET carries the close packet
+	expect(t, pc.get(t), 400, errorSessionUnknown)
+}
+
+// TestSecondPOSTClosesSession sends a POST whose body is still arriving,
+// then another: the second is refused and the session closes.
+func TestSecondPOSTClosesSession(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	body, bodyWriter := io.Pipe()
+	first := make(chan httpResult, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", ts.URL+pc.path, body)
+		resp, err := ts.client.Do(req)
+		if err != nil {
+			first <- httpResult{err: err}
+			return
+		}
+		resp.Body.Close()
+		first <- httpResult{status: resp.StatusCode}
+	}()
+	if _, err := bodyWriter.Write([]byte("40")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the server to read the first POST", func() bool {
+		s := ts.io.eio.lookup(eioSID(pc.sid))
+		if s == nil {
+			return false
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.postActive
+	})
+	if r := pc.post(t, "40"); r.status != 400 {
+		t.Errorf("second POST: %d %q, want 400", r.status, r.body)
+	}
+	bodyWriter.Close()
+	<-first // bounded by the client's timeout; its answer does not matter, the session is over
+	expect(t, pc.get(t), 400, errorSessionUnknown)
+}
+
+// TestClientCloseReleasesGET: a client that closes while its GET waits sees
+// that GET end with a noop.
+func TestClientCloseReleasesGET(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	held := pc.getAsync()
+	pc.waitHeld(t)
+	pc.send(t, "1")
+	expect(t, receive(t, held), 200, "6")
+	expect(t, pc.get(t), 400, errorSessionUnknown)
+}
+
+func TestPostOverMaxPayload(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	r := pc.post(t, "4"+strings.Repeat("x", 1e6)) // one byte over
+	if r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST of 1e6+1 bytes: %d %q, want 413", r.status, r.body)
+	}
+	// The session lives on.
+	pc.send(t, "40")
+	connectReplySID(t, pc.next(t), "40")
+	pc.expect(t, `42["auth",{}]`)
+
+	// Exactly maxPayload is allowed.
+	echo := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
+	expect(t, echo.post(t, "4"+strings.Repeat("x", 1e6-1)), 200, "ok")
+}
+
+// TestWebSocketOverMaxPayload: over websocket a message over maxPayload
+// closes that connection with status 1009; everyone else goes on.
+func TestWebSocketOverMaxPayload(t *testing.T) {
+	ts := newTestServer(t)
+	other, _ := dialSocketIO(t, ts)
+	big, _ := dialSocketIO(t, ts)
+	big.sendText(t, `42["message","`+strings.Repeat("x", 1e6)+`"]`)
+	if err := big.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Errorf("closed with %v, want status 1009 (message too big)", err)
+	}
+	other.sendText(t, `42["message","still here"]`)
+	other.expectText(t, `42["message-back","still here"]`)
+}
+
+// TestUpgradeProbeOverMaxPayload: the limit holds on an upgrade's probe
+// websocket too. Bug: serveUpgrade reads 2probe and 5 before readLoop sets
+// the read limit, so a probe of any size is read whole into memory and the
+// connection is then dropped without status 1009.
+func TestUpgradeProbeOverMaxPayload(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	probe := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false)
+	probe.sendText(t, "2"+strings.Repeat("x", 1e6))
+	if err := probe.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Errorf("probe closed with %v, want status 1009 (message too big)", err)
+	}
+	// Polling goes on.
+	pc.send(t, "40")
+	connectReplySID(t, pc.next(t), "40")
+}
+
+func TestBadPacketInPostClosesSession(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("good packets first", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		r := pc.post(t, "40/test,\x1e42/test,[\"record\",\"good\"]\x1eabc")
+		if r.status != 400 {
+			t.Errorf("POST with abc: %d %q, want 400", r.status, r.body)
+		}
+		select {
+		case got := <-ts.records:
+			if !reflect.DeepEqual(got, []any{"good"}) {
+				t.Errorf("recorded %v, want [good]", got)
+			}
+		case <-time.After(wait):
+			t.Errorf("the good packet before abc was not delivered")
+		}
+		expect(t, pc.get(t), 400, errorSessionUnknown)
+	})
+	t.Run("binary content type", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		r := ts.do(t, "POST", pc.path, "application/octet-stream", "40")
+		if r.status != 400 {
+			t.Errorf("binary POST on v4: %d %q, want 400", r.status, r.body)
+		}
+		expect(t, pc.get(t), 400, errorSessionUnknown)
+	})
+}
+
+// TestUpgradeWithMessageInFlight follows the upgrade with answers queued
+// during it: they wait for the websocket and arrive there once, in order.
+func TestUpgradeWithMessageInFlight(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	pc.send(t, "40")
+	connectReplySID(t, pc.next(t), "40")
+	pc.expect(t, `42["auth",{}]`)
+
+	held := pc.getAsync()
+	pc.waitHeld(t)
+	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, true)
+	ws.sendText(t, "2probe")
+	ws.expectText(t, "3probe")
+	expect(t, receive(t, held), 200, "6") // the waiting GET is released
+
+	pc.send(t, `42["message","a"]`, `42["message","b"]`) // the client still sends over polling
+	expect(t, pc.get(t), 200, "6")                       // every GET during the upgrade gets a noop at once
+	ws.sendText(t, "5")
+	ws.expectText(t, `42["message-back","a"]`, `42["message-back","b"]`)
+
+	// Exactly once: the next frame answers the next message.
+	ws.sendText(t, `42["message","c"]`)
+	ws.expectText(t, `42["message-back","c"]`)
+
+	// Polling is over for this session, and a second websocket is refused.
+	expect(t, pc.get(t), 400, errorBadRequest)
+	expect(t, pc.post(t, `42["message","late"]`), 400, errorBadRequest)
+	if _, resp, err := tryDialWS(ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false); err == nil || resp == nil || resp.StatusCode != 400 {
+		t.Errorf("second websocket for the session: err %v, want a 400 answer", err)
+	}
+}
+
+// TestUpgradeWithoutWaiting: a client may send 5 right after 2probe,
+// without waiting for 3probe.
+func TestUpgradeWithoutWaiting(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, true)
+	ws.sendText(t, "2probe")
+	ws.sendText(t, "5")
+	ws.sendText(t, "40")
+	ws.expectText(t, "3probe")
+	connectReplySID(t, ws.nextText(t), "40")
+	ws.expectText(t, `42["auth",{}]`)
+	expect(t, pc.get(t), 400, errorBadRequest)
+}
+
+func TestUpgradeCancelled(t *testing.T) {
+	ts := newTestServer(t)
+	for _, tc := range []struct {
+		name  string
+		probe string // "" sends nothing and lets upgradeTimeout pass
+	}{
+		{"wrong probe", "2nope"},
+		{"message instead of probe", "4hello"},
+		{"silence", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+			ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false)
+			if tc.probe != "" {
+				ws.sendText(t, tc.probe)
+			}
+			ws.expectClosed(t)
+			// Polling goes on.
+			pc.send(t, "40")
+			connectReplySID(t, pc.next(t), "40")
+		})
+	}
+}
+
+func TestWebSocketSession(t *testing.T) {
+	ts := newTestServer(t)
+	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+	open := parseOpen(t, ws.nextText(t))
+	var engineID string
+	_ = json.Unmarshal(open["sid"], &engineID)
+	ws.sendText(t, "40")
+	if id := connectReplySID(t, ws.nextText(t), "40"); id == engineID {
+		t.Errorf("socket id %q is the Engine.IO id", id)
+	}
+	ws.expectText(t, `42["auth",{}]`)
+
+	ws.sendText(t, `42["message",1,"2",{"3":[true]}]`)
+	ws.expectText(t, `42["message-back",1,"2",{"3":[true]}]`)
+
+	// A binary event: the text, then one binary frame per attachment.
+	ws.sendText(t, `452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`)
+	ws.sendBinary(t, []byte{1, 2, 3})
+	ws.sendBinary(t, []byte{4, 5, 6})
+	ws.expectText(t, `452-["message-back",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`)
+	ws.expectBinary(t, []byte{1, 2, 3})
+	ws.expectBinary(t, []byte{4, 5, 6})
+
+	ws.sendText(t, `40/custom,{"token":"abc"}`)
+	connectReplySID(t, ws.nextText(t), "40/custom,")
+	ws.expectText(t, `42/custom,["auth",{"token":"abc"}]`)
+
+	ws.sendText(t, `40/nope,`)
+	ws.expectText(t, `44/nope,{"message":"Invalid namespace"}`)
+
+	// Polling on a websocket session is a bad request.
+	expect(t, ts.get(t, "/socket.io/?EIO=4&transport=polling&sid="+engineID), 400, errorBadRequest)
+
+	// A packet for a namespace the client has not joined closes the connection.
+	ws.sendText(t, `42/test,["record","x"]`)
+	ws.expectClosed(t)
+	waitFor(t, "the session to close", func() bool { return ts.io.eio.lookup(eioSID(engineID)) == nil })
+}
+
+// violationTests are frames that break the protocol on a joined websocket
+// session; each closes the whole connection.
+var violationTests = []struct {
+	name   string
+	frames []wireFrame
+}{
+	// errors: Engine.IO
+	{"not an Engine.IO packet", []wireFrame{txt(`abc`)}},
+	{"empty text frame", []wireFrame{txt(``)}},
+	{"open from a client", []wireFrame{txt(`0`)}},
+	{"upgrade on an open session", []wireFrame{txt(`5`)}},
+	{"close", []wireFrame{txt(`1`)}},
+
+	// errors: Socket.IO
+	{"event with an object", []wireFrame{txt(`42{}`)}},
+	{"reserved event name", []wireFrame{txt(`42["connect"]`)}},
+	{"letters where the ack id goes", []wireFrame{txt(`42abc["message"]`)}},
+	{"second CONNECT to /", []wireFrame{txt(`40`)}},
+	{"event for a namespace not joined", []wireFrame{txt(`42/custom,["message"]`)}},
+	{"connect error from a client", []wireFrame{txt(`44{"message":"x"}`)}},
+	{"text while attachments are due", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":0}]`), txt(`42["message"]`)}},
+	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}},
+	{"placeholder num out of range", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":1}]`), att(1)}},
+}
+
+func TestProtocolViolations(t *testing.T) {
+	ts := newTestServer(t)
+	for _, tc := range violationTests {
+		t.Run(tc.name, func(t *testing.T) {
+			ws, _ := dialSocketIO(t, ts)
+			for _, f := range tc.frames {
+				if f.binary != nil {
+					ws.sendBinary(t, f.binary)
+				} else {
+					ws.sendText(t, f.text)
+				}
+			}
+			ws.expectClosed(t)
+		})
+	}
+	waitFor(t, "every session to close", func() bool { return ts.io.eio.clientsCount() == 0 })
+}
+
+func TestAcks(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("client to server", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `421["message-with-ack",1,"2",{"3":[false]}]`)
+		ws.expectText(t, `431[1,"2",{"3":[false]}]`)
+		// An ack holding binary travels as BINARY_ACK.
+		ws.sendText(t, `451-2["message-with-ack",{"_placeholder":true,"num":0}]`)
+		ws.sendBinary(t, []byte{7, 8})
+		ws.expectText(t, `461-2[{"_placeholder":true,"num":0}]`)
+		ws.expectBinary(t, []byte{7, 8})
+	})
+	t.Run("server to client", func(t *testing.T) {
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+		ws.nextText(t) // open
+		ws.sendText(t, "40/test,")
+		connectReplySID(t, ws.nextText(t), "40/test,")
+
+		// The handler emits "question" with an AckFunc; ids count from 0.
+		ws.sendText(t, `42/test,["ask","six times seven?"]`)
+		ws.expectText(t, `42/test,0["question","six times seven?"]`)
+		ws.sendText(t, `43/test,0[42]`)
+		expectAnswer(t, ts, []any{json.Number("42")})
+
+		ws.sendText(t, `42/test,["ask"]`)
+		ws.expectText(t, `42/test,1["question"]`)
+		ws.sendText(t, `461-/test,1[{"_placeholder":true,"num":0}]`)
+		ws.sendBinary(t, []byte{1, 2})
+		expectAnswer(t, ts, []any{[]byte{1, 2}})
+
+		// An ack nobody waits for is ignored, and an answered id is spent.
+		ws.sendText(t, `43/test,0["again"]`)
+		ws.sendText(t, `43/test,9[]`)
+		ws.sendText(t, `42/test,["record","after"]`)
+		select {
+		case got := <-ts.records:
+			if !reflect.DeepEqual(got, []any{"after"}) {
+				t.Errorf("recorded %v, want [after]", got)
+			}
+		case <-time.After(wait):
+			t.Fatal("the connection did not survive stray acks")
+		}
+		select {
+		case got := <-ts.answers:
+			t.Errorf("a spent or unknown ack id reached a callback: %v", got)
+		default:
+		}
+	})
+}
+
+func TestRooms(t *testing.T) {
+	ts := newTestServer(t)
+	a, aID := dialSocketIO(t, ts)
+	b, bID := dialSocketIO(t, ts)
+	c, _ := dialSocketIO(t, ts)
+
+	// join answers with the socket's rooms, sorted; its own id is one.
+	a.sendText(t, `421["join","room1"]`)
+	a.expectText(t, `431[`+sortedJSON(aID, "room1")+`]`)
+	b.sendText(t, `421["join","room1"]`)
+	b.expectText(t, `431[`+sortedJSON(bID, "room1")+`]`)
+
+	// to-room reaches the room but not the sender; c is not in it.
+	a.sendText(t, `42["to-room","room1","hi"]`)
+	b.expectText(t, `42["room-message","room1","hi"]`)
+	expectNothingPending(t, a)
+	expectNothingPending(t, c)
+
+	// broadcast reaches everyone but the sender.
+	c.sendText(t, `42["broadcast",{"from":"c"}]`)
+	a.expectText(t, `42["broadcast-back",{"from":"c"}]`)
+	b.expectText(t, `42["broadcast-back",{"from":"c"}]`)
+	expectNothingPending(t, c)
+
+	// chat goes to the whole namespace, sender included.
+	b.sendText(t, `42["chat","hello"]`)
+	for _, client := range []*wsClient{a, b, c} {
+		client.expectText(t, `42["chat",{"from":"`+bID+`","text":"hello"}]`)
+	}
+
+	// leave, and the room is a's alone again.
+	b.sendText(t, `422["leave","room1"]`)
+	b.expectText(t, `432[["`+bID+`"]]`)
+	a.sendText(t, `42["to-room","room1","again"]`)
+	expectNothingPending(t, a)
+	expectNothingPending(t, b)
+	expectNothingPending(t, c)
+}
+
+func TestDisconnectMe(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("server disconnects the socket", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `42["disconnect-me"]`)
+		ws.expectText(t, "41")
+		// The Engine.IO session stays and its heartbeat goes on.
+		pings := atomic.LoadInt32(&ws.pings)
+		waitFor(t, "a ping after the DISCONNECT", func() bool { return atomic.LoadInt32(&ws.pings) > pings })
+		if n := namespaceSize(ts.io.sockets); n != 0 {
+			t.Errorf("io.sockets.sockets has %d sockets, want 0", n)
+		}
+		// The namespace can be joined again.
+		ws.sendText(t, "40")
+		connectReplySID(t, ws.nextText(t), "40")
+		ws.expectText(t, `42["auth",{}]`)
+	})
+	t.Run("client disconnects the socket", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `40/custom,`)
+		connectReplySID(t, ws.nextText(t), "40/custom,")
+		ws.expectText(t, `42/custom,["auth",{}]`)
+		ws.sendText(t, "41/custom,")
+		waitFor(t, "/custom to forget the socket", func() bool { return namespaceSize(ts.io.Of("/custom")) == 0 })
+		// Events on / still work.
+		ws.sendText(t, `42["message","x"]`)
+		ws.expectText(t, `42["message-back","x"]`)
+	})
+}
+
+func TestHeartbeatV4(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("polling", func(t *testing.T) {
+		start := time.Now()
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		for i := 1; i <= 2; i++ {
+			expect(t, pc.get(t), 200, "2")
+			if elapsed := time.Since(start); elapsed < time.Duration(i)*300*time.Millisecond {
+				t.Errorf("ping %d after %v, want pingInterval (300ms) apart", i, elapsed)
+			}
+			expect(t, pc.post(t, "3"), 200, "ok")
+		}
+		// Past pingInterval+pingTimeout, alive thanks to the pongs.
+		if ts.io.eio.lookup(eioSID(pc.sid)) == nil {
+			t.Error("the session closed although every ping was answered")
+		}
+	})
+	t.Run("websocket", func(t *testing.T) {
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", false)
+		ws.nextText(t) // open
+		for i := 0; i < 2; i++ {
+			ws.expectText(t, "2")
+			ws.sendText(t, "3")
+		}
+	})
+}
+
+func TestPingTimeoutV4(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("polling", func(t *testing.T) {
+		start := time.Now()
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		waitFor(t, "the session to time out", func() bool { return ts.io.eio.lookup(eioSID(pc.sid)) == nil })
+		checkTimedOut(t, time.Since(start))
+		expect(t, pc.get(t), 400, errorSessionUnknown)
+	})
+	t.Run("websocket", func(t *testing.T) {
+		start := time.Now()
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", false)
+		ws.nextText(t) // open
+		ws.expectText(t, "2")
+		ws.expectClosed(t)
+		checkTimedOut(t, time.Since(start))
+	})
+}
+
+// TestClientPingV4 checks that a v4 client may not ping: only the server does.
+func TestClientPingV4(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("polling", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.post(t, "2")
+		expect(t, pc.get(t), 400, errorSessionUnknown)
+	})
+	t.Run("websocket", func(t *testing.T) {
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+		ws.nextText(t) // open
+		ws.sendText(t, "2")
+		ws.expectClosed(t)
+	})
+}
+
+// === Engine.IO v3 and Socket.IO v4: the 2.x client ==========================
+
+func TestEIO3Polling(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+	r := pc.handshake
+	if r.header.Get("Content-Type") != "text/plain; charset=UTF-8" {
+		t.Errorf("Content-Type %q", r.header.Get("Content-Type"))
+	}
+	length, _, _ := strings.Cut(r.body, ":")
+	if want := strconv.Itoa(len(r.body) - len(length) - 1); length != want {
+		t.Errorf("handshake %q: length prefix %s, want %s", r.body, length, want)
+	}
+	checkOpen(t, pc.open, []string{"pingInterval", "pingTimeout", "sid", "upgrades"}, `["websocket"]`)
+
+	// The server joins the client to / itself: a bare 40 in the next GET.
+	expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+	if !namespaceHas(ts.io.sockets, SocketID(pc.sid)) {
+		t.Errorf("no socket %q in /: on v3 the socket id is the Engine.IO id", pc.sid)
+	}
+
+	// The client pings; the server answers with the same payload.
+	expect(t, pc.post(t, "1:2"), 200, "ok")
+	expect(t, pc.get(t), 200, "1:3")
+	expect(t, pc.post(t, "6:2probe"), 200, "ok")
+	expect(t, pc.get(t), 200, "6:3probe")
+
+	// Lengths count UTF-16 units both ways.
+	expect(t, pc.post(t, `29:421["message-with-ack","é😀"]`), 200, "ok")
+	expect(t, pc.get(t), 200, `10:431["é😀"]`)
+
+	// Another namespace: 40/custom, with no sid, and the id /custom#<engine id>.
+	expect(t, pc.post(t, "9:40/custom"), 200, "ok")
+	expect(t, pc.get(t), 200, `10:40/custom,21:42/custom,["auth",{}]`)
+	if !namespaceHas(ts.io.Of("/custom"), SocketID("/custom#"+pc.sid)) {
+		t.Errorf("no socket /custom#%s in /custom", pc.sid)
+	}
+
+	// An unknown namespace gets ERROR with a bare string.
+	expect(t, pc.post(t, "8:40/nope,"), 200, "ok")
+	expect(t, pc.get(t), 200, `27:44/nope,"Invalid namespace"`)
+
+	// Binary in the binary payload encoding, both ways.
+	post := ts.do(t, "POST", pc.path, "application/octet-stream",
+		"\x00\x04\x05\xff"+`451-["message",{"_placeholder":true,"num":0}]`+"\x01\x04\xff\x04\x01\x02\x03")
+	expect(t, post, 200, "ok")
+	got := pc.get(t)
+	want := "\x00\x05\x00\xff" + `451-["message-back",{"_placeholder":true,"num":0}]` + "\x01\x04\xff\x04\x01\x02\x03"
+	if got.status != 200 || got.body != want || got.header.Get("Content-Type") != "application/octet-stream" {
+		t.Errorf("binary answer: %d %s %q, want 200 application/octet-stream %q", got.status, got.header.Get("Content-Type"), got.body, want)
+	}
+}
+
+func TestEIO3Base64(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling&b64=1")
+	expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+	expect(t, pc.post(t, `45:451-["message",{"_placeholder":true,"num":0}]6:b4AQID`), 200, "ok")
+	expect(t, pc.get(t), 200, `50:451-["message-back",{"_placeholder":true,"num":0}]6:b4AQID`)
+}
+
+func TestEIO3PingTimeout(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+	expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+	lastPing := time.Now()
+	expect(t, pc.post(t, "1:2"), 200, "ok")
+	expect(t, pc.get(t), 200, "1:3")
+	waitFor(t, "the session to time out", func() bool { return ts.io.eio.lookup(eioSID(pc.sid)) == nil })
+	checkTimedOut(t, time.Since(lastPing))
+	expect(t, pc.post(t, "1:2"), 400, errorSessionUnknown)
+}
+
+func TestEIO3Upgrade(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+	expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+
+	held := pc.getAsync()
+	pc.waitHeld(t)
+	ws := dialWS(t, ts, "/socket.io/?EIO=3&transport=websocket&sid="+pc.sid, false)
+	ws.sendText(t, "2probe")
+	ws.expectText(t, "3probe")
+	expect(t, receive(t, held), 200, "1:6")
+	ws.sendText(t, "5")
+
+	ws.sendText(t, "2")
+	ws.expectText(t, "3")
+
+	// v3 binary frames start with the message type as a byte, 4.
+	ws.sendText(t, `451-["message",{"_placeholder":true,"num":0}]`)
+	ws.sendBinary(t, []byte{4, 1, 2, 3})
+	ws.expectText(t, `451-["message-back",{"_placeholder":true,"num":0}]`)
+	ws.expectBinary(t, []byte{4, 1, 2, 3})
+
+	ws.sendText(t, "40/custom")
+	ws.expectText(t, "40/custom,", `42/custom,["auth",{}]`)
+	ws.sendText(t, "40/nope,")
+	ws.expectText(t, `44/nope,"Invalid namespace"`)
+}
+
+func TestEIO3WebSocket(t *testing.T) {
+	ts := newTestServer(t)
+	ws := dialWS(t, ts, "/socket.io/?EIO=3&transport=websocket", false)
+	open := parseOpen(t, ws.nextText(t))
+	checkOpen(t, open, []string{"pingInterval", "pingTimeout", "sid", "upgrades"}, `[]`)
+	ws.expectText(t, "40", `42["auth",{}]`)
+	ws.sendText(t, "2probe")
+	ws.expectText(t, "3probe")
+}
+
+// === The bare Engine.IO echo server =========================================
+
+func TestEchoEngine(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("v4 polling", func(t *testing.T) {
+		pc := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
+		expect(t, pc.post(t, "4test1\x1e4test2\x1e4test3"), 200, "ok")
+		expect(t, pc.get(t), 200, "4test1\x1e4test2\x1e4test3")
+		expect(t, pc.post(t, "4hello\x1ebAQIDBA=="), 200, "ok")
+		expect(t, pc.get(t), 200, "4hello\x1ebAQIDBA==")
+	})
+	t.Run("v4 websocket", func(t *testing.T) {
+		ws := dialWS(t, ts, "/engine.io/?EIO=4&transport=websocket", true)
+		ws.nextText(t) // open
+		ws.sendText(t, "4hello")
+		ws.expectText(t, "4hello")
+		ws.sendBinary(t, []byte{1, 2, 3, 4})
+		ws.expectBinary(t, []byte{1, 2, 3, 4})
+	})
+	t.Run("v3 polling", func(t *testing.T) {
+		pc := openPolling(t, ts, "/engine.io/?EIO=3&transport=polling")
+		expect(t, pc.post(t, "6:4hello"), 200, "ok")
+		expect(t, pc.get(t), 200, "6:4hello")
+		// Binary sent as b4 comes back in the binary encoding: this client can read it.
+		expect(t, pc.post(t, "6:4hello10:b4AQIDBA=="), 200, "ok")
+		got := pc.get(t)
+		want := "\x00\x06\xff4hello\x01\x05\xff\x04\x01\x02\x03\x04"
+		if got.body != want || got.header.Get("Content-Type") != "application/octet-stream" {
+			t.Errorf("got %s % x, want application/octet-stream % x", got.header.Get("Content-Type"), got.body, want)
+		}
+	})
+	t.Run("v3 websocket", func(t *testing.T) {
+		ws := dialWS(t, ts, "/engine.io/?EIO=3&transport=websocket", false)
+		ws.nextText(t) // open
+		ws.sendBinary(t, []byte{4, 1, 2, 3, 4})
+		ws.expectBinary(t, []byte{4, 1, 2, 3, 4})
+		ws.sendText(t, "4é😀")
+		ws.expectText(t, "4é😀")
+	})
+	t.Run("v3 websocket, b64=1", func(t *testing.T) {
+		ws := dialWS(t, ts, "/engine.io/?EIO=3&transport=websocket&b64=1", false)
+		ws.nextText(t) // open
+		ws.sendBinary(t, []byte{4, 1, 2, 3})
+		ws.expectText(t, "b4AQID") // this client reads no binary: base64 text
+	})
+}
+
+// TestStaticFiles checks the page and the client script are served.
+func TestStaticFiles(t *testing.T) {
+	ts := newTestServer(t)
+	for _, path := range []string{"/", "/socket.io/socket.io.js"} {
+		if r := ts.get(t, path); r.status != 200 || r.body == "" {
+			t.Errorf("GET %s: %d, %d bytes", path, r.status, len(r.body))
+		}
+	}
+	if ct := ts.get(t, "/socket.io/socket.io.js").header.Get("Content-Type"); !strings.HasPrefix(ct, "application/javascript") {
+		t.Errorf("socket.io.js served as %q", ct)
+	}
+}
+
+// === Concurrency and cleanup ================================================
+
+// TestManyClients runs clients side by side, each with its own goroutine;
+// failures are reported with t.Errorf and the test waits for all of them.
+func TestManyClients(t *testing.T) {
+	ts := newTestServer(t)
+	const clients = 10
+	var wg sync.WaitGroup
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := askForAck(ts, i); err != nil {
+				t.Errorf("client %d: %v", i, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	waitFor(t, "every session to close", func() bool { return ts.io.eio.clientsCount() == 0 })
+}
+
+// askForAck connects over websocket and sends message-with-ack with ack id
+// i, answering pings; it needs no *testing.T, so any goroutine may call it.
+func askForAck(ts *testServer, i int) error {
+	dialer := websocket.Dialer{HandshakeTimeout: wait}
+	conn, _, err := dialer.Dial(ts.wsURL("/socket.io/?EIO=4&transport=websocket"), nil)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	read := func() (string, error) {
+		for {
+			_, data, err := conn.ReadMessage()
+			if err != nil || string(data) != "2" {
+				return string(data), err
+			}
+			if err := conn.WriteMessage(websocket.TextMessage, []byte("3")); err != nil {
+				return "", err
+			}
+		}
+	}
+	steps := []struct{ send, want string }{
+		{"", `0{`},
+		{"40", `40{"sid":`},
+		{"", `42["auth",{}]`},
+		{fmt.Sprintf(`42%d["message-with-ack",%d]`, i, i), fmt.Sprintf(`43%d[%d]`, i, i)},
+	}
+	for _, s := range steps {
+		if s.send != "" {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte(s.send)); err != nil {
+				return err
+			}
+		}
+		got, err := read()
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(got, s.want) {
+			return fmt.Errorf("got %q, want %s…", got, s.want)
+		}
+	}
+	return nil
+}
+
+// TestNoLeaks opens sessions of every kind, lets their clients go, and
+// checks that the sessions and their goroutines are gone.
+func TestNoLeaks(t *testing.T) {
+	ts := newTestServer(t)
+	baseline := runtime.NumGoroutine()
+
+	for i := 0; i < 3; i++ { // websocket sessions, closed by the client
+		ws, _ := dialSocketIO(t, ts)
+		ws.close()
+	}
+	upgraded := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling") // an upgraded session
+	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+upgraded.sid, true)
+	ws.sendText(t, "2probe")
+	ws.expectText(t, "3probe")
+	ws.sendText(t, "5")
+	ws.sendText(t, "40")
+	connectReplySID(t, ws.nextText(t), "40")
+	ws.close()
+	stalled := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling") // an upgrade that never finishes
+	probe := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+stalled.sid, false)
+	waiting := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling") // a GET left waiting until the session times out
+	held := waiting.getAsync()
+	openPolling(t, ts, "/socket.io/?EIO=3&transport=polling") // a v3 client that never pings
+	echo := dialWS(t, ts, "/engine.io/?EIO=4&transport=websocket", true)
+	echo.nextText(t)
+	echo.close()
+
+	probe.expectClosed(t)
+	probe.close()
+	receive(t, held)
+	waitFor(t, "every session to close", func() bool {
+		return ts.io.eio.clientsCount() == 0 && ts.engine.clientsCount() == 0
+	})
+	for _, nsp := range []*Namespace{ts.io.sockets, ts.io.Of("/custom")} {
+		if n := namespaceSize(nsp); n != 0 {
+			t.Errorf("%s still has %d sockets", nsp.name, n)
+		}
+	}
+	ts.client.CloseIdleConnections()
+	deadline := time.Now().Add(wait)
+	for runtime.NumGoroutine() > baseline {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, %d before the clients came:\n%s", runtime.NumGoroutine(), baseline, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// === Benchmarks =============================================================
+
+func BenchmarkPacketEncode(b *testing.B) {
+	packets := []struct {
+		name string
+		p    Packet
+	}{
+		{"event", Packet{Event, "/", noAck, []any{"chat", map[string]any{"from": "riIk7xPKPqrcmqVUAAAA", "text": "hello"}}}},
+		{"binary event", Packet{Event, "/custom", 7, []any{"upload", []byte{1, 2, 3}, map[string]any{"thumb": []byte{4, 5}}}}},
+	}
+	for _, tc := range packets {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, _, err := tc.p.encode(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDecodePacket(b *testing.B) {
+	const text = `2["chat",{"from":"riIk7xPKPqrcmqVUAAAA","text":"hello"}]`
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := decodePacket(text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var benchPackets = []eioPacket{
+	msg(`2["chat",{"from":"riIk7xPKPqrcmqVUAAAA","text":"hello é😀"}]`),
+	textPacket(eioPing, ""),
+	msg(`51-["upload",{"_placeholder":true,"num":0}]`),
+	bin(1, 2, 3, 4, 5, 6, 7, 8),
+}
+
+// The payload benchmarks decode what they encode: these are inputs, not
+// expected values, so building them with the encoder is fine here.
+func BenchmarkPayloadV4(b *testing.B) { benchmarkPayload(b, eioV4) }
+func BenchmarkPayloadV3(b *testing.B) { benchmarkPayload(b, eioV3) }
+
+func benchmarkPayload(b *testing.B, version *eioVersion) {
+	body, contentType := version.encodePayload(benchPackets, false)
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			version.encodePayload(benchPackets, false)
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := version.decodePayload(body, contentType); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkBroadcast emits to a namespace of in-memory sockets: each is a
+// polling session that nobody reads, so the cost is encoding once plus
+// queueing per socket.
+func BenchmarkBroadcast(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) {
+			io := NewServer(testConfig())
+			conns := make([]*eioSocket, n)
+			for i := range conns {
+				r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+				conns[i] = newEIOSocket(io.eio, r, eioV4, "polling")
+				newClient(io, conns[i]).connect("/", map[string]any{})
+			}
+			op := &BroadcastOperator{nsp: io.sockets}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i%1000 == 0 { // keep the queues under maxWriteBuffer
+					b.StopTimer()
+					for _, c := range conns {
+						c.mu.Lock()
+						c.writeBuffer = nil
+						c.mu.Unlock()
+					}
+					b.StartTimer()
+				}
+				if err := op.Emit("chat", "hello"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// === Helpers ================================================================
+
+// wait bounds every wait in these tests: a read, a request, a condition.
+const wait = 3 * time.Second
+
+// samePacket compares Engine.IO packets by content: an empty payload equals
+// a missing one.
+func samePacket(a, b eioPacket) bool {
+	return a.typ == b.typ && a.binary == b.binary && bytes.Equal(a.data, b.data)
+}
+
+func samePackets(a, b []eioPacket) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !samePacket(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func showPacket(p eioPacket) string {
+	if p.binary {
+		return fmt.Sprintf("binary<% x>", p.data)
+	}
+	return fmt.Sprintf("%q", string(p.appendText(nil)))
+}
+
+func showPackets(ps []eioPacket) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = showPacket(p)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// eioFrame reads a wire frame as the server does: text through the
+// Engine.IO decoder, which must find a message; binary as it is.
+func eioFrame(t *testing.T, f wireFrame) eioPacket {
+	t.Helper()
+	if f.binary != nil {
+		return binaryPacket(f.binary)
+	}
+	p, err := decodeTextPacket([]byte(f.text))
+	if err != nil || p.typ != eioMessage {
+		t.Fatalf("%q is not an Engine.IO message: %v", f.text, err)
+	}
+	return p
+}
+
+// checkEncode encodes p into frames as a websocket carries them.
+func checkEncode(t *testing.T, p Packet, want []wireFrame) {
+	t.Helper()
+	packets, err := encodeFrames(p)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	var got []wireFrame
+	for _, ep := range packets {
+		messageType, data := eioV4.encodeFrame(ep, true)
+		if messageType == websocket.BinaryMessage {
+			got = append(got, att(data...))
+		} else {
+			got = append(got, txt(string(data)))
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+// checkDecode feeds frames to a decoder: only the last completes the packet.
+func checkDecode(t *testing.T, frames []wireFrame, want Packet) {
+	t.Helper()
+	if _, n, err := decodePacket(frames[0].text[1:]); err != nil || n != len(frames)-1 {
+		t.Errorf("decodePacket: %d attachments, %v; want %d", n, err, len(frames)-1)
+	}
+	var d decoder
+	for i, f := range frames {
+		p, err := d.add(eioFrame(t, f))
+		switch {
+		case err != nil:
+			t.Fatalf("frame %d: %v", i, err)
+		case i < len(frames)-1 && p != nil:
+			t.Fatalf("frame %d completed a packet, %d attachments still due", i, len(frames)-1-i)
+		case i == len(frames)-1 && p == nil:
+			t.Fatalf("the last frame did not complete the packet")
+		case i == len(frames)-1 && !reflect.DeepEqual(*p, want):
+			t.Errorf("got %#v\nwant %#v", *p, want)
+		}
+	}
+}
+
+// testServer is the whole server of main, on a local port: Socket.IO at
+// /socket.io/ with the demo handlers on / and /custom, the echo engine at
+// /engine.io/, and a namespace /test for these tests only.
+type testServer struct {
+	*httptest.Server
+	io      *Server
+	engine  *eioServer
+	client  *http.Client // its own transport, so its connections can be closed
+	records chan []any   // arguments of "record" events on /test
+	answers chan []any   // the client's acks to "question" on /test
+}
+
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	cfg := testConfig()
+	io := NewServer(cfg)
+	registerDemoHandlers(io.sockets)
+	registerDemoHandlers(io.Of("/custom"))
+	ts := &testServer{io: io, records: make(chan []any, 16), answers: make(chan []any, 16)}
+	io.Of("/test").On("connection", func(socket *Socket) {
+		socket.On("record", func(args []any, _ AckFunc) { ts.records <- args })
+		socket.On("ask", func(args []any, _ AckFunc) {
+			answer := AckFunc(func(res ...any) { ts.answers <- res })
+			_ = socket.Emit("question", append(args, answer)...)
+		})
+	})
+	ts.engine = echoEngine(cfg)
+	ts.Server = httptest.NewServer(newMux(io, ts.engine))
+	ts.client = &http.Client{Timeout: wait, Transport: &http.Transport{}}
+	t.Cleanup(func() {
+		ts.client.CloseIdleConnections()
+		ts.Server.Close()
+	})
+	return ts
+}
+
+func (ts *testServer) wsURL(path string) string {
+	return "ws" + strings.TrimPrefix(ts.URL, "http") + path
+}
+
+// httpResult is an answer to a request, or the error that stopped it.
+type httpResult struct {
+	status int
+	header http.Header
+	body   string
+	err    error
+}
+
+// request needs no *testing.T, so any goroutine may call it.
+func (ts *testServer) request(method, path, contentType, body string) httpResult {
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		return httpResult{err: err}
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := ts.client.Do(req)
+	if err != nil {
+		return httpResult{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return httpResult{status: resp.StatusCode, header: resp.Header, body: string(b), err: err}
+}
+
+func (ts *testServer) do(t *testing.T, method, path, contentType, body string) httpResult {
+	t.Helper()
+	r := ts.request(method, path, contentType, body)
+	if r.err != nil {
+		t.Fatalf("%s %s: %v", method, path, r.err)
+	}
+	return r
+}
+
+func (ts *testServer) get(t *testing.T, path string) httpResult {
+	t.Helper()
+	return ts.do(t, "GET", path, "", "")
+}
+
+func (ts *testServer) post(t *testing.T, path, body string) httpResult {
+	t.Helper()
+	return ts.do(t, "POST", path, textBody, body)
+}
+
+// receive waits for an answer from another goroutine.
+func receive(t *testing.T, ch <-chan httpResult) httpResult {
+	t.Helper()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			t.Fatalf("request: %v", r.err)
+		}
+		return r
+	case <-time.After(wait):
+		t.Fatalf("no answer within %v", wait)
+	}
+	return httpResult{}
+}
+
+func expect(t *testing.T, r httpResult, status int, body string) {
+	t.Helper()
+	if r.status != status || r.body != body {
+		t.Errorf("got %d %q, want %d %q", r.status, r.body, status, body)
+	}
+}
+
+// checkTimedOut checks when a silent client's session ended: not before
+// pingInterval+pingTimeout (500ms), and with no grace period after it (the
+// bound is loose, for slow machines).
+func checkTimedOut(t *testing.T, elapsed time.Duration) {
+	t.Helper()
+	if elapsed < 500*time.Millisecond || elapsed > 1500*time.Millisecond {
+		t.Errorf("the session closed after %v, want pingInterval+pingTimeout (500ms)", elapsed)
+	}
+}
+
+// waitFor polls cond until it holds, or fails the test after wait.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// pollClient is a tiny long-polling client for Engine.IO v3 or v4.
+type pollClient struct {
+	ts        *testServer
+	srv       *eioServer // the server side, to look at the session
+	eio       int        // 3 or 4
+	path      string     // the endpoint, query and sid of every request
+	sid       string
+	handshake httpResult
+	open      map[string]json.RawMessage // the open packet's JSON
+	pending   []string                   // packets received and not yet read
+}
+
+// openPolling handshakes at path (with its EIO and transport query) and
+// closes the session when the test ends.
+func openPolling(t *testing.T, ts *testServer, path string) *pollClient {
+	t.Helper()
+	pc := &pollClient{ts: ts, srv: ts.io.eio, eio: 4}
+	if strings.HasPrefix(path, "/engine.io/") {
+		pc.srv = ts.engine
+	}
+	if strings.Contains(path, "EIO=3") {
+		pc.eio = 3
+	}
+	pc.handshake = ts.get(t, path)
+	packets := splitPayload(pc.eio, pc.handshake.body)
+	if pc.handshake.status != 200 || len(packets) != 1 {
+		t.Fatalf("handshake: %d %q, want 200 and one packet", pc.handshake.status, pc.handshake.body)
+	}
+	pc.open = parseOpen(t, packets[0])
+	if err := json.Unmarshal(pc.open["sid"], &pc.sid); err != nil {
+		t.Fatalf("sid in %s: %v", packets[0], err)
+	}
+	pc.path = path + "&sid=" + pc.sid
+	t.Cleanup(pc.close)
+	return pc
+}
+
+// close sends the close packet; the session may be gone already.
+func (pc *pollClient) close() {
+	pc.ts.request("POST", pc.path, textBody, joinPayload(pc.eio, "1"))
+}
+
+func (pc *pollClient) get(t *testing.T) httpResult {
+	t.Helper()
+	return pc.ts.get(t, pc.path)
+}
+
+func (pc *pollClient) post(t *testing.T, body string) httpResult {
+	t.Helper()
+	return pc.ts.post(t, pc.path, body)
+}
+
+// getAsync sends a GET from another goroutine.
+func (pc *pollClient) getAsync() <-chan httpResult {
+	ch := make(chan httpResult, 1)
+	go func() { ch <- pc.ts.request("GET", pc.path, "", "") }()
+	return ch
+}
+
+// waitHeld waits until the server holds a GET of this session open.
+func (pc *pollClient) waitHeld(t *testing.T) {
+	t.Helper()
+	waitFor(t, "the server to hold the GET", func() bool {
+		s := pc.srv.lookup(eioSID(pc.sid))
+		if s == nil {
+			return false
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.pollWaiting
+	})
+}
+
+// send POSTs packets as one payload.
+func (pc *pollClient) send(t *testing.T, packets ...string) {
+	t.Helper()
+	expect(t, pc.post(t, joinPayload(pc.eio, packets...)), 200, "ok")
+}
+
+// next returns the next packet from the server, answering v4 pings on the
+// way as a client must.
+func (pc *pollClient) next(t *testing.T) string {
+	t.Helper()
+	for {
+		for len(pc.pending) == 0 {
+			r := pc.get(t)
+			if r.status != 200 {
+				t.Fatalf("GET: %d %q", r.status, r.body)
+			}
+			pc.pending = splitPayload(pc.eio, r.body)
+		}
+		p := pc.pending[0]
+		pc.pending = pc.pending[1:]
+		if p == "2" && pc.eio == 4 {
+			pc.send(t, "3")
+			continue
+		}
+		return p
+	}
+}
+
+func (pc *pollClient) expect(t *testing.T, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if got := pc.next(t); got != w {
+			t.Fatalf("got %q, want %q", got, w)
+		}
+	}
+}
+
+// splitPayload splits a text payload the client's way, independent of the
+// server's decoder: v4 at \x1e, v3 by lengths in UTF-16 units.
+func splitPayload(eio int, body string) []string {
+	if eio == 4 {
+		return strings.Split(body, "\x1e")
+	}
+	var packets []string
+	for body != "" {
+		length, rest, _ := strings.Cut(body, ":")
+		units, err := strconv.Atoi(length)
+		if err != nil {
+			return append(packets, "<bad v3 payload "+body+">")
+		}
+		end := 0
+		for units > 0 && end < len(rest) {
+			r, size := utf8.DecodeRuneInString(rest[end:])
+			units -= len(utf16.Encode([]rune{r}))
+			end += size
+		}
+		packets = append(packets, rest[:end])
+		body = rest[end:]
+	}
+	return packets
+}
+
+// joinPayload is the other half of splitPayload.
+func joinPayload(eio int, packets ...string) string {
+	if eio == 4 {
+		return strings.Join(packets, "\x1e")
+	}
+	var b strings.Builder
+	for _, p := range packets {
+		fmt.Fprintf(&b, "%d:%s", len(utf16.Encode([]rune(p))), p)
+	}
+	return b.String()
+}
+
+func parseOpen(t *testing.T, packet string) map[string]json.RawMessage {
+	t.Helper()
+	open := map[string]json.RawMessage{}
+	if !strings.HasPrefix(packet, "0") || json.Unmarshal([]byte(packet[1:]), &open) != nil {
+		t.Fatalf("got %q, want an open packet", packet)
+	}
+	return open
+}
+
+// checkOpen checks the handshake's exact key set and the test timings.
+func checkOpen(t *testing.T, open map[string]json.RawMessage, keys []string, upgrades string) {
+	t.Helper()
+	var got []string
+	for k := range open {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	if !reflect.DeepEqual(got, keys) {
+		t.Errorf("open packet keys %v, want exactly %v", got, keys)
+	}
+	var sid string
+	_ = json.Unmarshal(open["sid"], &sid)
+	if len(sid) != 20 || strings.Trim(sid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		t.Errorf("sid %q, want 20 URL-safe characters", sid)
+	}
+	want := map[string]string{"upgrades": upgrades, "pingInterval": "300", "pingTimeout": "200", "maxPayload": "1000000"}
+	for _, k := range keys {
+		if w, ok := want[k]; ok && string(open[k]) != w {
+			t.Errorf("%s: %s, want %s", k, open[k], w)
+		}
+	}
+}
+
+// connectReplySID checks a v5 CONNECT reply, prefix then {"sid":…} and
+// nothing more, and returns the socket id.
+func connectReplySID(t *testing.T, packet, prefix string) string {
+	t.Helper()
+	var reply map[string]any
+	js := strings.TrimPrefix(packet, prefix)
+	if js == packet || json.Unmarshal([]byte(js), &reply) != nil || len(reply) != 1 {
+		t.Fatalf("got %q, want %s{\"sid\":…}", packet, prefix)
+	}
+	sid, _ := reply["sid"].(string)
+	if len(sid) != 20 {
+		t.Fatalf("got %q, want a 20-character socket id", packet)
+	}
+	return sid
+}
+
+// sortedJSON writes strings as a sorted JSON array, like a rooms ack.
+func sortedJSON(s ...string) string {
+	sort.Strings(s)
+	js, _ := json.Marshal(s)
+	return string(js)
+}
+
+func namespaceSize(nsp *Namespace) int {
+	nsp.mu.Lock()
+	defer nsp.mu.Unlock()
+	return len(nsp.sockets)
+}
+
+func namespaceHas(nsp *Namespace, id SocketID) bool {
+	nsp.mu.Lock()
+	defer nsp.mu.Unlock()
+	return nsp.sockets[id] != nil
+}
+
+func expectAnswer(t *testing.T, ts *testServer, want []any) {
+	t.Helper()
+	select {
+	case got := <-ts.answers:
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("ack callback got %#v, want %#v", got, want)
+		}
+	case <-time.After(wait):
+		t.Errorf("the ack callback was not called")
+	}
+}
+
+// expectNothingPending checks that nothing reached the client: the next
+// frame it gets is the answer to a message it sends now, which the server
+// queues after anything sent to it before.
+func expectNothingPending(t *testing.T, c *wsClient) {
+	t.Helper()
+	c.sendText(t, `42["message","marker"]`)
+	c.expectText(t, `42["message-back","marker"]`)
+}
+
+// wsFrame is one websocket message.
+type wsFrame struct {
+	binary bool
+	data   []byte
+}
+
+// wsClient is a websocket client whose reader runs in its own goroutine,
+// so that every read in a test can have a deadline. With autoPong it answers
+// the server's pings itself and counts them.
+type wsClient struct {
+	conn      *websocket.Conn
+	autoPong  bool
+	frames    chan wsFrame // closed when the connection ends
+	quit      chan struct{}
+	pings     int32      // pings answered, read with atomic
+	readErr   error      // why the connection ended; read it after frames is closed
+	writeMu   sync.Mutex // one writer at a time, as gorilla/websocket requires
+	reader    sync.WaitGroup
+	closeOnce sync.Once
+}
+
+func dialSocketIO(t *testing.T, ts *testServer) (*wsClient, string) {
+	t.Helper()
+	c := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+	parseOpen(t, c.nextText(t))
+	c.sendText(t, "40")
+	id := connectReplySID(t, c.nextText(t), "40")
+	c.expectText(t, `42["auth",{}]`)
+	return c, id
+}
+
+func dialWS(t *testing.T, ts *testServer, path string, autoPong bool) *wsClient {
+	t.Helper()
+	c, _, err := tryDialWS(ts, path, autoPong)
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	t.Cleanup(c.close)
+	return c
+}
+
+func tryDialWS(ts *testServer, path string, autoPong bool) (*wsClient, *http.Response, error) {
+	dialer := websocket.Dialer{HandshakeTimeout: wait}
+	conn, resp, err := dialer.Dial(ts.wsURL(path), nil)
+	if err != nil {
+		return nil, resp, err
+	}
+	c := &wsClient{conn: conn, autoPong: autoPong, frames: make(chan wsFrame, 64), quit: make(chan struct{})}
+	c.reader.Add(1)
+	go c.readLoop()
+	return c, resp, nil
+}
+
+func (c *wsClient) readLoop() {
+	defer c.reader.Done()
+	defer close(c.frames)
+	for {
+		messageType, data, err := c.conn.ReadMessage()
+		if err != nil {
+			c.readErr = err
+			return
+		}
+		if c.autoPong && messageType == websocket.TextMessage && string(data) == "2" {
+			atomic.AddInt32(&c.pings, 1)
+			_ = c.write(websocket.TextMessage, []byte("3")) // a failure shows up as a closed connection
+			continue
+		}
+		select {
+		case c.frames <- wsFrame{binary: messageType == websocket.BinaryMessage, data: data}:
+		case <-c.quit:
+			return
+		}
+	}
+}
+
+func (c *wsClient) write(messageType int, data []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(wait))
+	return c.conn.WriteMessage(messageType, data)
+}
+
+func (c *wsClient) close() {
+	c.closeOnce.Do(func() {
+		close(c.quit)
+		_ = c.conn.Close() // ends the reader
+		c.reader.Wait()
+	})
+}
+
+func (c *wsClient) sendText(t *testing.T, s string) {
+	t.Helper()
+	if err := c.write(websocket.TextMessage, []byte(s)); err != nil {
+		t.Fatalf("send %q: %v", s, err)
+	}
+}
+
+func (c *wsClient) sendBinary(t *testing.T, b []byte) {
+	t.Helper()
+	if err := c.write(websocket.BinaryMessage, b); err != nil {
+		t.Fatalf("send % x: %v", b, err)
+	}
+}
+
+func (c *wsClient) next(t *testing.T) wsFrame {
+	t.Helper()
+	select {
+	case f, ok := <-c.frames:
+		if !ok {
+			t.Fatalf("the connection closed, want a frame")
+		}
+		return f
+	case <-time.After(wait):
+		t.Fatalf("no frame within %v", wait)
+	}
+	return wsFrame{}
+}
+
+func (c *wsClient) nextText(t *testing.T) string {
+	t.Helper()
+	f := c.next(t)
+	if f.binary {
+		t.Fatalf("got binary frame % x, want text", f.data)
+	}
+	return string(f.data)
+}
+
+func (c *wsClient) expectText(t *testing.T, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if got := c.nextText(t); got != w {
+			t.Fatalf("got %q, want %q", got, w)
+		}
+	}
+}
+
+func (c *wsClient) expectBinary(t *testing.T, want []byte) {
+	t.Helper()
+	f := c.next(t)
+	if !f.binary || !bytes.Equal(f.data, want) {
+		t.Fatalf("got frame %+v, want binary % x", f, want)
+	}
+}
+
+// expectClosed waits for the server to end the connection, skipping what
+// it sent before, and returns the error that ended the reads.
+func (c *wsClient) expectClosed(t *testing.T) error {
+	t.Helper()
+	deadline := time.After(wait)
+	for {
+		select {
+		case _, ok := <-c.frames:
+			if !ok {
+				return c.readErr
+			}
+		case <-deadline:
+			t.Fatalf("the connection is still open after %v", wait)
+			return nil
+		}
+	}
+}
+
+// --- The printer: console.log(io) and io.sockets.sockets ---------------------
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// --- A known state: the tutorial's two tabs ---------------------------------
+
+// The ids and times of the golden files. The 2.x tab has the tutorial's
+// Engine.IO id and handshake time; the 4.x tab's socket has an id of its
+// own, as in socket.io 3 and 4.
+const (
+	prOldSID      = "riIk7xPKPqrcmqVUAAAA" // 2.x tab: Engine.IO id, also its socket id on "/"
+	prNewSID      = "hCF0R-0W6qrBcIn1AAAB" // 4.x tab: Engine.IO id
+	prNewSocketID = "Ev-9wD3kqT_x5ZsRAAAD" // 4.x tab: socket id on "/"
+	prNewCustomID = "q1Lm0VvB7yZcT2sEAAAE" // 4.x tab: socket id on "/custom"
+)
+
+var (
+	prOldTime = time.Date(2019, 2, 8, 9, 42, 51, 459e6, time.UTC) // issued 1549618971459
+	prNewTime = time.Date(2019, 2, 8, 9, 42, 52, 152e6, time.UTC) // issued 1549618972152
+)
+
+// prStartState is the server as main() has it when it prints io: the demo
+// handlers on "/" and "/custom", and the handler that prints
+// io.sockets.sockets (a stand-in here).
+func prStartState() *Server {
+	io := NewServer(defaultConfig())
+	registerDemoHandlers(io.sockets)
+	registerDemoHandlers(io.Of("/custom"))
+	io.On("connection", func(*Socket) {})
+	return io
+}
+
+// prKnownState is prStartState with the tutorial's two tabs open: a 2.x
+// client in the middle of its upgrade to websocket, and a 4.x client that
+// joined "/" and "/custom", is in a room and owes an ack. Sessions and
+// sockets go through the same code as real ones; only their ids and times
+// are fixed.
+func prKnownState(t *testing.T) *Server {
+	io := prStartState()
+	io.On("connection", func(s *Socket) { // the tutorial's socket.on('disconnect', …)
+		s.On("disconnect", func([]any, AckFunc) {})
+	})
+
+	old := prSession(t, io, prOldSID, eioV3, "/socket.io/?EIO=3&transport=polling&t=MZCVGdN", prOldTime, "127.0.0.1:52134")
+	newClient(io, old) // a 2.x client is in "/" at once
+	old.mu.Lock()
+	old.upgrading = true // 2probe answered, 5 not yet received
+	old.mu.Unlock()
+
+	tab := prSession(t, io, prNewSID, eioV4, "/socket.io/?EIO=4&transport=polling&t=OkHqP2x", prNewTime, "127.0.0.1:52140")
+	c := newClient(io, tab)
+	fixed := *c.protocol // protocol 5, with socket ids that do not change from run to run
+	fixed.socketID = func(nsp string, _ eioSID) SocketID {
+		return map[string]SocketID{"/": prNewSocketID, "/custom": prNewCustomID}[nsp]
+	}
+	c.protocol = &fixed
+	c.onMessage(textPacket(eioMessage, `0`))         // CONNECT "/"
+	c.onMessage(textPacket(eioMessage, `0/custom,`)) // CONNECT "/custom"
+	c.onMessage(textPacket(eioMessage, `2["join","room1"]`))
+
+	io.sockets.mu.Lock()
+	socket := io.sockets.sockets[prNewSocketID]
+	io.sockets.mu.Unlock()
+	if socket == nil {
+		t.Fatal("the 4.x tab has no socket on /")
+	}
+	if err := socket.Emit("question", AckFunc(func(...any) {})); err != nil {
+		t.Fatal(err)
+	}
+	return io
+}
+
+// prSession opens an Engine.IO session as eioServer.handshake does, with a
+// fixed id and time, and closes it when the test ends.
+func prSession(t *testing.T, io *Server, sid string, version *eioVersion, target string, at time.Time, remote string) *eioSocket {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	r.RemoteAddr = remote
+	r.Header.Set("Accept", "*/*")
+	r.Header.Set("Accept-Language", "ru-RU,ru;q=0.9")
+	r.Header.Set("Connection", "keep-alive")
+	r.Header.Set("Referer", "http://localhost:3000/")
+	r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)")
+	s := newEIOSocket(io.eio, r, version, "polling")
+	s.sid = eioSID(sid)
+	s.request.time = at
+	io.eio.mu.Lock()
+	io.eio.clients[s.sid] = s
+	io.eio.mu.Unlock()
+	s.startHeartbeat()
+	t.Cleanup(func() { s.close("forced close") })
+	return s
+}
+
+// --- Golden files -------------------------------------------------------------
+
+func TestInspectGolden(t *testing.T) {
+	start := prStartState()
+	known := prKnownState(t)
+	for _, g := range []struct {
+		file string
+		got  string
+	}{
+		{"inspect_server_start.golden", inspectServer(start)},
+		{"inspect_server.golden", inspectServer(known)},
+		{"inspect_sockets.golden", inspectSockets(known)},
+	} {
+		prCompareGolden(t, g.file, g.got+"\n")
+	}
+}
+
+func prCompareGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run InspectGolden -update to create it)", err)
+	}
+	if got != string(want) {
+		gotLines, wantLines := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(gotLines) || i < len(wantLines); i++ {
+			var g, w string
+			if i < len(gotLines) {
+				g = gotLines[i]
+			}
+			if i < len(wantLines) {
+				w = wantLines[i]
+			}
+			if g != w {
+				t.Errorf("%s differs first at line %d:\n got: %q\nwant: %q\n(go test -run InspectGolden -update rewrites it)", path, i+1, g, w)
+				return
+			}
+		}
+	}
+}
+
+// The printouts of a live server: the lines are at most 80 columns, and the
+// generations differ where they should.
+func TestInspectKnownState(t *testing.T) {
+	io := prKnownState(t)
+	server, sockets := inspectServer(io), inspectSockets(io)
+	for _, out := range []string{server, sockets} {
+		for _, line := range strings.Split(out, "\n") {
+			if n := len([]rune(line)); n > inspectWidth+1 { // +1: the comma after an entry
+				t.Errorf("line of %d columns: %q", n, line)
+			}
+		}
+	}
+	for _, want := range []string{
+		prOldSID + ": Socket {",                           // an identifier: a bare key
+		"'" + prNewSocketID + "': Socket {",               // with a dash: quoted
+		"rooms: { " + prOldSID + ": '" + prOldSID + "' }", // 2.x: rooms is an object
+		"rooms: Set(2) { '" + prNewSocketID + "', 'room1' }",
+		"sockets: [Circular]",                             // nsp.sockets is the object being printed
+		"time: 'Fri Feb 08 2019 09:42:51 GMT+0000 (UTC)'", // new Date().toString()
+		"issued: 1549618971459",
+		"upgrading: true",
+		"acks: { '0': [Function] }",
+		"auth: {}",
+	} {
+		if !strings.Contains(sockets, want) {
+			t.Errorf("io.sockets.sockets printout lacks %q", want)
+		}
+	}
+	// Only the 4.x socket has handshake.auth.
+	if n := strings.Count(sockets, "auth: "); n != 1 {
+		t.Errorf("auth appears %d times, want once (the 4.x socket only)", n)
+	}
+	for _, want := range []string{
+		"server: [Circular]", // io.nsps['/'].server is io
+		"clientsCount: 2",
+		"transports: [ 'polling', 'websocket' ]",
+		"types: [\n",
+		"BINARY_ACK: 6",
+	} {
+		if !strings.Contains(server, want) {
+			t.Errorf("io printout lacks %q", want)
+		}
+	}
+}
+
+// The printer reads under each type's lock while the server works.
+func TestInspectWhileServing(t *testing.T) {
+	io := prKnownState(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 50; i++ {
+			_ = inspectServer(io)
+			_ = inspectSockets(io)
+		}
+	}()
+	io.sockets.mu.Lock()
+	socket := io.sockets.sockets[prNewSocketID]
+	io.sockets.mu.Unlock()
+	for i := 0; i < 50; i++ {
+		socket.Join(Room("busy"))
+		_ = socket.Emit("tick", i)
+		socket.Leave(Room("busy"))
+	}
+	<-done
+}
+
+// --- Field names: the tutorial against us --------------------------------------
+
+// prKeyRE finds property names in a printout: an identifier, or a Symbol
+// key, followed by ": ". Quoted keys ('/', 'hCF0R-…') are data, not names.
+var prKeyRE = regexp.MustCompile(`(\[Symbol\([A-Za-z]+\)\]|[A-Za-z_$][A-Za-z0-9_$]*): `)
+
+// prPrintoutKeys returns the property names of a printout, in order of first
+// appearance. Strings and [Function: …]-style tags are dropped first, and so
+// are keys that are some object's id: those are data, not names
+// (riIk7xPKPqrcmqVUAAAA: Socket { … id: 'riIk7xPKPqrcmqVUAAAA' }).
+func prPrintoutKeys(text string) []string {
+	ids := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\bid: '([^'\\]*)'`).FindAllStringSubmatch(text, -1) {
+		ids[m[1]] = true
+	}
+	text = regexp.MustCompile(`'(?:[^'\\]|\\.)*'`).ReplaceAllString(text, "''")
+	text = regexp.MustCompile(`\[(?:Function|Object|Array|Circular)[^\]]*\]`).ReplaceAllString(text, "")
+	seen := map[string]bool{}
+	var keys []string
+	for _, m := range prKeyRE.FindAllStringSubmatch(text, -1) {
+		key := strings.TrimSuffix(strings.TrimPrefix(m[1], "["), "]")
+		if !seen[key] && !ids[key] {
+			seen[key] = true
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+// prTableRow is one row of the field table:
+// | `io.eio.clientsCount` | yes | `len(srv.clients)` | … |
+type prTableRow struct {
+	path    string // the JavaScript path, e.g. io.eio.clientsCount
+	name    string // its last property, e.g. clientsCount
+	printed string // "yes" or "no"
+}
+
+var prTableRowRE = regexp.MustCompile("^\\|\\s*`([^`]+)`\\s*\\|\\s*(yes|no)\\s*\\|")
+
+// prFieldTable reads the field table from walkthrough.md.
+func prFieldTable(t *testing.T) (string, []prTableRow) {
+	t.Helper()
+	for _, file := range []string{"walkthrough.md"} {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []prTableRow
+		for _, line := range strings.Split(string(raw), "\n") {
+			m := prTableRowRE.FindStringSubmatch(strings.TrimSpace(line))
+			if m == nil {
+				continue
+			}
+			// The last property: io.eio.clientsCount → clientsCount,
+			// io.httpServer[Symbol(asyncId)] → Symbol(asyncId).
+			name := m[1]
+			if dot, end := strings.LastIndex(name, "."), strings.LastIndex(name, "]"); dot > end {
+				name = name[dot+1:]
+			} else if end >= 0 {
+				name = name[strings.LastIndex(name[:end], "[")+1 : end]
+			}
+			rows = append(rows, prTableRow{m[1], name, m[2]})
+		}
+		if len(rows) > 0 {
+			return file, rows
+		}
+	}
+	t.Fatal("no field table: walkthrough.md has no rows like | `io.eio.clientsCount` | yes | … |")
+	return "", nil
+}
+
+// Every property name in the tutorial's printouts is printed by us for the
+// known state, or explained in the field table; and every row that says
+// "yes" is printed.
+func TestFieldTable(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "tutorial_printouts.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tutorial []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			tutorial = append(tutorial, line)
+		}
+	}
+	tutorialNames := prPrintoutKeys(strings.Join(tutorial, "\n"))
+	if len(tutorialNames) < 100 {
+		t.Fatalf("found only %d names in the tutorial's printouts: %v", len(tutorialNames), tutorialNames)
+	}
+
+	known := prKnownState(t)
+	ours := map[string]bool{}
+	for _, out := range []string{inspectServer(prStartState()), inspectServer(known), inspectSockets(known)} {
+		for _, name := range prPrintoutKeys(out) {
+			ours[name] = true
+		}
+	}
+
+	file, rows := prFieldTable(t)
+	inTable := map[string]bool{}
+	for _, row := range rows {
+		inTable[row.name] = true
+		if row.printed == "yes" && !ours[row.name] {
+			t.Errorf("%s: row `%s` says yes, but %s is not in our printouts", file, row.path, row.name)
+		}
+	}
+	var missing []string
+	for _, name := range tutorialNames {
+		if !ours[name] && !inTable[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("tutorial fields neither printed by us nor in the table of %s: %s", file, strings.Join(missing, ", "))
+	}
+	var notInTable []string
+	for _, name := range tutorialNames {
+		if !inTable[name] {
+			notInTable = append(notInTable, name)
+		}
+	}
+	if len(notInTable) > 0 {
+		t.Errorf("the table of %s should list every tutorial field; it lacks: %s", file, strings.Join(notInTable, ", "))
+	}
+}
+
+// --- Facts without a field ---------------------------------------------------
+
+// transports, allowUpgrades and cookie are stated by the printer, not read
+// from a field: hold them to what ServeHTTP does.
+func TestInspectFixedFacts(t *testing.T) {
+	io := NewServer(defaultConfig())
+	get := func(transport string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		io.eio.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/socket.io/?EIO=4&transport="+transport, nil))
+		return w
+	}
+	var accepted []string
+	for _, transport := range []string{"polling", "websocket", "flashsocket", "jsonp", "webtransport"} {
+		w := get(transport)
+		var e struct{ Code *int }
+		if json.Unmarshal(w.Body.Bytes(), &e) == nil && e.Code != nil && *e.Code == errTransportUnknown.code {
+			continue
+		}
+		accepted = append(accepted, transport)
+		if transport != "polling" {
+			continue
+		}
+		// The handshake: upgrades offered, and no cookie.
+		if got := w.Header().Values("Set-Cookie"); (len(got) > 0) != eioCookie {
+			t.Errorf("Set-Cookie %q, but the printout says cookie: %v", got, eioCookie)
+		}
+		var open openPacket
+		body := w.Body.String()
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(body, "0")), &open); err != nil {
+			t.Fatalf("handshake body %q: %v", body, err)
+		}
+		if (len(open.Upgrades) > 0) != eioAllowUpgrades {
+			t.Errorf("handshake offers upgrades %v, but the printout says allowUpgrades: %v", open.Upgrades, eioAllowUpgrades)
+		}
+		if s := io.eio.lookup(open.SID); s != nil {
+			s.close("forced close")
+		}
+	}
+	sort.Strings(accepted)
+	want := append([]string(nil), eioTransports...)
+	sort.Strings(want)
+	if strings.Join(accepted, ",") != strings.Join(want, ",") {
+		t.Errorf("ServeHTTP accepts transports %v, the printout says %v", accepted, eioTransports)
+	}
+}
+
+// --- The renderer ----------------------------------------------------------------
+
+// prObj builds a plain object from name, value pairs.
+func prObj(class string, kv ...any) *jsObject {
+	o := &jsObject{class: class}
+	for i := 0; i < len(kv); i += 2 {
+		o.fields = append(o.fields, jsField{kv[i].(string), kv[i+1]})
+	}
+	return o
+}
+
+func TestRenderKeys(t *testing.T) {
+	for name, want := range map[string]string{
+		"riIk7xPKPqrcmqVUAAAA": "riIk7xPKPqrcmqVUAAAA",
+		"hCF0R-0W6qrBcIn1AAAB": "'hCF0R-0W6qrBcIn1AAAB'",
+		"/":                    "'/'",
+		"_path":                "_path",
+		"BINARY_ACK":           "BINARY_ACK",
+		"a1":                   "a1",
+		"0":                    "'0'",
+		"1a":                   "'1a'",
+		"$x":                   "'$x'",
+		"ключ":                 "'ключ'",
+		"":                     "''",
+		"it's":                 `"it's"`,
+	} {
+		if got := jsKey(name); got != want {
+			t.Errorf("jsKey(%q) = %s, want %s", name, got, want)
+		}
+	}
+}
+
+func TestRenderStrings(t *testing.T) {
+	for s, want := range map[string]string{
+		"/socket.io":          `'/socket.io'`,
+		"":                    `''`,
+		"it's":                `"it's"`,
+		`it's "quoted"`:       "`it's \"quoted\"`",
+		"it's \"q\" `b`":      `'it\'s "q" ` + "`b`'",
+		"it's \"q\" ${x}":     `'it\'s "q" ${x}'`,
+		"a\nb\tc\r\b\f":       `'a\nb\tc\r\b\f'`,
+		"\x00\x01\x1e\x7f":    `'\x00\x01\x1E\x7F'`,
+		`back\slash`:          `'back\\slash'`,
+		"Привет, мир 😀":       `'Привет, мир 😀'`,
+		`"double" only`:       `'"double" only'`,
+		"4\x1e2\x1ebAQIDBA==": `'4\x1E2\x1EbAQIDBA=='`,
+	} {
+		if got := jsString(s); got != want {
+			t.Errorf("jsString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func TestRenderScalars(t *testing.T) {
+	var negZero = -1.0
+	negZero *= 0
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{nil, "null"},
+		{true, "true"},
+		{42, "42"},
+		{int64(1549618971459), "1549618971459"},
+		{SocketID("abc"), "'abc'"},
+		{BinaryAck, "6"},
+		{1e6, "1000000"},
+		{0.5, "0.5"},
+		{1e21, "1e+21"},
+		{1.5e-7, "1.5e-7"},
+		{negZero, "-0"},
+		{json.Number("1.0"), "1"},
+		{json.Number("2e3"), "2000"},
+		{[]byte{1, 2, 0xab}, "<Buffer 01 02 ab>"},
+		{make([]byte, 52), "<Buffer" + strings.Repeat(" 00", 50) + " ... 2 more bytes>"},
+		{jsFunction(""), "[Function]"},
+		{jsFunction("bound onMessage"), "[Function: bound onMessage]"},
+		{jsTimer{}, "[Object]"},
+	} {
+		if got := inspect(c.v); got != c.want {
+			t.Errorf("inspect(%#v) = %s, want %s", c.v, got, c.want)
+		}
+	}
+	nan := 0.0
+	if got := jsNumber(nan / nan); got != "NaN" {
+		t.Errorf("NaN prints %s", got)
+	}
+}
+
+type prNamed struct{}
+
+func (prNamed) method() {}
+
+func TestRenderFunctions(t *testing.T) {
+	var nilFunc func()
+	c := &client{}
+	for _, f := range []struct {
+		fn   any
+		want string
+	}{
+		{c.onMessage, "[Function: bound onMessage]"},
+		{prNamed{}.method, "[Function: bound method]"},
+		{func() {}, "[Function]"},
+		{registerDemoHandlers, "[Function: registerDemoHandlers]"},
+		{nilFunc, "null"},
+		{nil, "null"},
+	} {
+		if got := inspect(jsFunc(f.fn)); got != f.want {
+			t.Errorf("jsFunc(%T) prints %s, want %s", f.fn, got, f.want)
+		}
+	}
+}
+
+// An object goes on one line when that line fits in 80 columns, counting the
+// indentation and the key before it; otherwise one entry a line.
+func TestRenderLineBreaks(t *testing.T) {
+	// { a: 'xxx…' } is 9 columns plus the string's length.
+	fits := prObj("", "a", strings.Repeat("x", 80-9))
+	if got := inspect(fits); strings.Contains(got, "\n") || len(got) != 80 {
+		t.Errorf("an 80-column object should stay on one line:\n%s", got)
+	}
+	long := prObj("", "a", strings.Repeat("x", 80-9+1))
+	if got, want := inspect(long), "{\n    a: '"+strings.Repeat("x", 72)+"'\n}"; got != want {
+		t.Errorf("an 81-column object should break:\n%s\nwant:\n%s", got, want)
+	}
+	// Nested: the inner object starts at column 4 + len("key: ").
+	inner := prObj("", "b", strings.Repeat("y", 80-4-5-9))
+	nested := inspect(prObj("", "key", inner, "other", 1))
+	if !strings.Contains(nested, "\n    key: { b: '") {
+		t.Errorf("the inner object fits on its line and should stay whole:\n%s", nested)
+	}
+	inner = prObj("", "b", strings.Repeat("y", 80-4-5-9+1))
+	nested = inspect(prObj("", "key", inner))
+	if !strings.Contains(nested, "\n    key: {\n        b: '") {
+		t.Errorf("the inner object is one column too wide and should break:\n%s", nested)
+	}
+
+	got := inspect(prObj("Server",
+		"perMessageDeflate", prObj("", "threshold", 1024),
+		"transports", []string{"polling", "websocket"},
+		"empty", prObj(""),
+		"list", jsArray{},
+		"class", prObj("Encoder"),
+		"set", jsSet{"a"},
+	))
+	want := `Server {
+    perMessageDeflate: { threshold: 1024 },
+    transports: [ 'polling', 'websocket' ],
+    empty: {},
+    list: [],
+    class: Encoder {},
+    set: Set(1) { 'a' }
+}`
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Below depth 2 a non-empty object is [Object] and an array [Array]; empty
+// ones still show. A reference back to an ancestor is [Circular]; the same
+// object twice side by side is not.
+func TestRenderDepthAndCircular(t *testing.T) {
+	level3 := prObj("", "deep", 1)
+	tree := prObj("",
+		"one", prObj("",
+			"two", prObj("",
+				"object", level3,
+				"class", prObj("Namespace", "name", "/"),
+				"array", jsArray{1},
+				"set", jsSet{1},
+				"emptyObject", prObj(""),
+				"emptyArray", jsArray{},
+				"string", "shown",
+			),
+		),
+	)
+	want := `{
+    one: {
+        two: {
+            object: [Object],
+            class: [Object],
+            array: [Array],
+            set: [Object],
+            emptyObject: {},
+            emptyArray: [],
+            string: 'shown'
+        }
+    }
+}`
+	if got := inspect(tree); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+
+	self := prObj("Namespace", "name", "/")
+	self.fields = append(self.fields, jsField{"server", prObj("Server", "sockets", self)})
+	if got, want := inspect(self), "Namespace { name: '/', server: Server { sockets: [Circular] } }"; got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+	shared := prObj("", "x", 1)
+	if got, want := inspect(prObj("", "a", shared, "b", shared)), "{ a: { x: 1 }, b: { x: 1 } }"; got != want {
+		t.Errorf("a shared object is not circular: got %s, want %s", got, want)
+	}
+
+	many := make(jsArray, 102)
+	for i := range many {
+		many[i] = 0
+	}
+	if got := inspect(many); !strings.HasSuffix(got, "    0,\n    ... 2 more items\n]") {
+		t.Errorf("an array of 102 shows 100 items and a count:\n…%s", got[len(got)-40:])
+	}
+}
+
+// The Go values the printer reads map to what Node shows for them.
+func TestPrintHandshakeParts(t *testing.T) {
+	h := http.Header{"User-Agent": {"curl/8"}, "Accept-Encoding": {"gzip", "br"}}
+	if got, want := inspect(headersObject(h)), "{ 'accept-encoding': 'gzip, br', 'user-agent': 'curl/8' }"; got != want {
+		t.Errorf("headers: got %s, want %s", got, want)
+	}
+	q := map[string][]string{"EIO": {"4"}, "t": {"x"}, "tag": {"a", "b"}}
+	if got, want := inspect(queryObject(q)), "{ EIO: '4', t: 'x', tag: [ 'a', 'b' ] }"; got != want {
+		t.Errorf("query: got %s, want %s", got, want)
+	}
+	p := packetObject(binaryPacket([]byte{1, 2}))
+	if got, want := inspect(p), "{ type: 'message', data: <Buffer 01 02> }"; got != want {
+		t.Errorf("packet: got %s, want %s", got, want)
+	}
+	if got, want := inspect(packetObject(eioPacket{typ: eioPing})), "{ type: 'ping' }"; got != want {
+		t.Errorf("packet: got %s, want %s", got, want)
+	}
+	d := decoder{pending: &Packet{Type: BinaryEvent, Nsp: "/", ID: noAck}, want: 2, attachments: [][]byte{{7}}}
+	want := "Decoder {\n    reconstructor: BinaryReconstructor {\n        reconPack: { type: 5, nsp: '/', attachments: 2 },\n        buffers: [ <Buffer 07> ]\n    }\n}"
+	if got := inspect(d.inspectObject()); got != want {
+		t.Errorf("decoder: got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// --- walkthrough.md stays in step with main.go --------------------------------
+
+// wtSourceFiles are the files whose declarations and lines the walkthrough
+// may quote. Banners are read from main.go alone.
+var wtSourceFiles = []string{"main.go"}
+
+// wtFenceLabels are the info strings a fenced block may carry: go for a
+// verbatim excerpt (checked), text for a wire transcript or a sketch, sh for
+// commands to type.
+var wtFenceLabels = map[string]bool{"go": true, "text": true, "sh": true}
+
+func TestWalkthrough(t *testing.T) {
+	raw, err := os.ReadFile("walkthrough.md")
+	if err != nil {
+		t.Fatalf("cannot read walkthrough.md: %v", err)
+	}
+	doc, err := wtParseMarkdown(string(raw))
+	if err != nil {
+		t.Fatalf("walkthrough.md: %v", err)
+	}
+	sources := wtReadSources(t)
+
+	t.Run("fences are labelled", func(t *testing.T) {
+		for _, b := range doc.blocks {
+			if !wtFenceLabels[b.label] {
+				t.Errorf("walkthrough.md:%d: fence labelled %q; use ```go for a verbatim excerpt of main.go, ```text for a transcript or sketch, ```sh for commands",
+					b.line, b.label)
+			}
+		}
+	})
+
+	t.Run("headings are the banners", func(t *testing.T) {
+		banners := wtBanners(sources[0].lines)
+		if len(banners) == 0 {
+			t.Fatal("main.go has no `// === Title ===` banners")
+		}
+		wtCompareHeadings(t, doc.headings, banners)
+	})
+
+	t.Run("backticked names are declared", func(t *testing.T) {
+		decls := wtCollectDecls(t, append(sources, wtReadTestFiles(t)...))
+		for _, c := range doc.code {
+			if problem := decls.check(c.text); problem != "" {
+				t.Errorf("walkthrough.md:%d: `%s`: %s", c.line, c.text, problem)
+			}
+		}
+	})
+
+	t.Run("go blocks are verbatim excerpts", func(t *testing.T) {
+		n := 0
+		for _, b := range doc.blocks {
+			if b.label != "go" {
+				continue
+			}
+			n++
+			if problem := wtFindExcerpt(b.lines, sources); problem != "" {
+				t.Errorf("walkthrough.md:%d: ```go block #%d is not a verbatim excerpt: %s", b.line, n, problem)
+			}
+		}
+	})
+}
+
+// --- walkthrough.md ---------------------------------------------------------
+
+// wtDoc is what the test reads out of walkthrough.md.
+type wtDoc struct {
+	headings []wtLine  // the "## " headings, trailing spaces removed
+	code     []wtLine  // inline code spans outside fenced blocks
+	blocks   []wtBlock // fenced blocks
+}
+
+// wtLine is a piece of text and the walkthrough.md line it sits on.
+type wtLine struct {
+	text string
+	line int
+}
+
+// wtBlock is a fenced block: its info string, the line of its opening
+// fence, and the lines between the fences.
+type wtBlock struct {
+	label string
+	line  int
+	lines []string
+}
+
+// wtParseMarkdown splits walkthrough.md into headings, inline code and
+// fenced blocks. A fence is a line starting with ``` (or ~~~); it closes at
+// a line holding only the same kind of fence, at least as long.
+func wtParseMarkdown(md string) (wtDoc, error) {
+	var doc wtDoc
+	var open *wtBlock
+	var fence string
+	for i, line := range strings.Split(md, "\n") {
+		n := i + 1
+		trimmed := strings.TrimSpace(line)
+		if open != nil {
+			if strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]) == "" {
+				doc.blocks = append(doc.blocks, *open)
+				open = nil
+				continue
+			}
+			open.lines = append(open.lines, line)
+			continue
+		}
+		if f := wtFenceOf(trimmed); f != "" {
+			fence = f
+			open = &wtBlock{label: strings.TrimSpace(trimmed[len(f):]), line: n}
+			continue
+		}
+		if strings.HasPrefix(line, "## ") {
+			doc.headings = append(doc.headings, wtLine{strings.TrimRight(line[3:], " \t"), n})
+			continue
+		}
+		for _, span := range wtCodeSpans(line) {
+			doc.code = append(doc.code, wtLine{span, n})
+		}
+	}
+	if open != nil {
+		return doc, fmt.Errorf("the fence opened on line %d is never closed", open.line)
+	}
+	return doc, nil
+}
+
+// wtFenceOf returns the run of ``` or ~~~ (three or more) that opens a line,
+// or "".
+func wtFenceOf(s string) string {
+	for _, c := range []string{"`", "~"} {
+		i := 0
+		for i < len(s) && s[i:i+1] == c {
+			i++
+		}
+		if i >= 3 {
+			return s[:i]
+		}
+	}
+	return ""
+}
+
+// wtCodeSpans returns the inline code spans of one line: text between a run
+// of backticks and the next run of the same length. As in CommonMark, one
+// space just inside both ends is dropped, so a span can start or end with
+// a backtick.
+func wtCodeSpans(line string) []string {
+	var spans []string
+	for i := 0; i < len(line); {
+		if line[i] != '`' {
+			i++
+			continue
+		}
+		start := i
+		for i < len(line) && line[i] == '`' {
+			i++
+		}
+		ticks := line[start:i]
+		end := -1
+		for j := i; j < len(line); {
+			if line[j] != '`' {
+				j++
+				continue
+			}
+			k := j
+			for k < len(line) && line[k] == '`' {
+				k++
+			}
+			if k-j == len(ticks) {
+				end = j
+				break
+			}
+			j = k
+		}
+		if end < 0 {
+			continue // an unmatched run is literal text
+		}
+		span := line[i:end]
+		if len(span) >= 2 && span[0] == ' ' && span[len(span)-1] == ' ' && strings.TrimSpace(span) != "" {
+			span = span[1 : len(span)-1]
+		}
+		spans = append(spans, span)
+		i = end + len(ticks)
+	}
+	return spans
+}
+
+// --- headings ---------------------------------------------------------------
+
+// wtBannerRE matches a section banner: // === Title =====…
+var wtBannerRE = regexp.MustCompile(`^// === (.+?) =+$`)
+
+// wtBanners returns the banner titles of main.go, in order.
+func wtBanners(lines []string) []string {
+	var titles []string
+	for _, line := range lines {
+		if m := wtBannerRE.FindStringSubmatch(line); m != nil {
+			titles = append(titles, m[1])
+		}
+	}
+	return titles
+}
+
+// wtCompareHeadings reports every place where the ## headings and the
+// banners part ways, naming both sides.
+func wtCompareHeadings(t *testing.T, headings []wtLine, banners []string) {
+	t.Helper()
+	haveHeading := map[string]bool{}
+	for _, h := range headings {
+		haveHeading[h.text] = true
+	}
+	haveBanner := map[string]bool{}
+	for _, b := range banners {
+		haveBanner[b] = true
+		if !haveHeading[b] {
+			t.Errorf("banner %q of main.go has no `## %s` heading in walkthrough.md", b, b)
+		}
+	}
+	for _, h := range headings {
+		if !haveBanner[h.text] {
+			t.Errorf("walkthrough.md:%d: heading `## %s` is not a banner title of main.go (use ### inside a section)", h.line, h.text)
+		}
+	}
+	for i := 0; i < len(headings) || i < len(banners); i++ {
+		switch {
+		case i >= len(headings):
+			t.Errorf("heading #%d: walkthrough.md has no more ## headings, main.go's banner #%d is %q", i+1, i+1, banners[i])
+		case i >= len(banners):
+			t.Errorf("walkthrough.md:%d: heading #%d %q comes after main.go's last banner", headings[i].line, i+1, headings[i].text)
+		case headings[i].text != banners[i]:
+			t.Errorf("walkthrough.md:%d: heading #%d is %q, but main.go's banner #%d is %q (same titles, same order)",
+				headings[i].line, i+1, headings[i].text, i+1, banners[i])
+		}
+	}
+}
+
+// --- declared names -----------------------------------------------------------
+
+// wtSource is one Go file of the package, as lines.
+type wtSource struct {
+	name  string
+	lines []string
+}
+
+// wtReadSources reads main.go (which must exist) and the other
+// wtSourceFiles that exist.
+func wtReadSources(t *testing.T) []wtSource {
+	t.Helper()
+	var sources []wtSource
+	for i, name := range wtSourceFiles {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			if i == 0 {
+				t.Fatalf("cannot read %s: %v", name, err)
+			}
+			continue
+		}
+		sources = append(sources, wtSource{name, strings.Split(string(raw), "\n")})
+	}
+	return sources
+}
+
+// wtReadTestFiles reads the package's _test.go files, whose declarations
+// (test and example names, table variables) the walkthrough may also name.
+func wtReadTestFiles(t *testing.T) []wtSource {
+	t.Helper()
+	names, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sources []wtSource
+	for _, name := range names {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatalf("cannot read %s: %v", name, err)
+		}
+		sources = append(sources, wtSource{name, strings.Split(string(raw), "\n")})
+	}
+	return sources
+}
+
+// wtDecls holds the names declared in the source files.
+type wtDecls struct {
+	names   map[string]string          // declared name → what it is ("func", "type", "field of Socket", …)
+	types   map[string]bool            // declared type names
+	members map[string]map[string]bool // type name → its methods and fields
+}
+
+// wtCollectDecls parses the sources and records every top-level func,
+// method, type, const and var, and every struct field (of a named type, or
+// of an anonymous struct anywhere). Local variables do not count.
+func wtCollectDecls(t *testing.T, sources []wtSource) wtDecls {
+	t.Helper()
+	d := wtDecls{names: map[string]string{}, types: map[string]bool{}, members: map[string]map[string]bool{}}
+	member := func(typ, name, what string) {
+		if d.members[typ] == nil {
+			d.members[typ] = map[string]bool{}
+		}
+		d.members[typ][name] = true
+		d.names[name] = what
+	}
+	fset := token.NewFileSet()
+	for _, src := range sources {
+		f, err := parser.ParseFile(fset, src.name, strings.Join(src.lines, "\n"), 0)
+		if err != nil {
+			t.Fatalf("cannot parse %s: %v", src.name, err)
+		}
+		for _, decl := range f.Decls {
+			switch decl := decl.(type) {
+			case *ast.FuncDecl:
+				if decl.Recv == nil {
+					d.names[decl.Name.Name] = "func"
+					continue
+				}
+				recv := wtTypeName(decl.Recv.List[0].Type)
+				member(recv, decl.Name.Name, "method of "+recv)
+			case *ast.GenDecl:
+				for _, spec := range decl.Specs {
+					switch spec := spec.(type) {
+					case *ast.TypeSpec:
+						d.names[spec.Name.Name] = "type"
+						d.types[spec.Name.Name] = true
+						if st, ok := spec.Type.(*ast.StructType); ok {
+							for _, field := range st.Fields.List {
+								for _, name := range wtFieldNames(field) {
+									member(spec.Name.Name, name, "field of "+spec.Name.Name)
+								}
+							}
+						}
+					case *ast.ValueSpec:
+						for _, name := range spec.Names {
+							d.names[name.Name] = decl.Tok.String()
+						}
+					}
+				}
+			}
+		}
+		// Fields of anonymous structs (a table's row type, say) count as names.
+		ast.Inspect(f, func(n ast.Node) bool {
+			if st, ok := n.(*ast.StructType); ok {
+				for _, field := range st.Fields.List {
+					for _, name := range wtFieldNames(field) {
+						if _, seen := d.names[name]; !seen {
+							d.names[name] = "struct field"
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	return d
+}
+
+// wtTypeName is the name of a receiver or embedded type: T for T, *T, T[P].
+func wtTypeName(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.StarExpr:
+		return wtTypeName(e.X)
+	case *ast.IndexExpr:
+		return wtTypeName(e.X)
+	case *ast.IndexListExpr:
+		return wtTypeName(e.X)
+	case *ast.SelectorExpr:
+		return e.Sel.Name
+	case *ast.Ident:
+		return e.Name
+	}
+	return ""
+}
+
+// wtFieldNames are the names a struct field line declares; an embedded
+// field is named after its type.
+func wtFieldNames(field *ast.Field) []string {
+	if len(field.Names) == 0 {
+		return []string{wtTypeName(field.Type)}
+	}
+	var names []string
+	for _, n := range field.Names {
+		names = append(names, n.Name)
+	}
+	return names
+}
+
+// Which backticked text is a Go name? The walkthrough also backticks
+// JavaScript (io.sockets.sockets, socket.emit), wire strings (42, 2probe),
+// query parameters (EIO=4), paths and spec names (CONNECT_ERROR), so only
+// these shapes are checked, after dropping a trailing "()":
+//
+//  1. (*T).m — a method expression. T must be a type declared in the source,
+//     and m a method or field of T.
+//  2. T.m — checked only when T is a type declared in the source (Packet.encode,
+//     Adapter.sids); m must then be a method or field of T. When T is not a
+//     declared type (io.use, socket.emit, json.Number) the text is left alone.
+//  3. a single identifier, not starting with "_", that has a camel hump (a
+//     lowercase letter followed by an uppercase one: encodePayloadV4, eioV3,
+//     readyState) or that starts with an uppercase letter and contains a
+//     lowercase one (Packet, SocketID, TestLoadConfig). It must be a declared
+//     func, method, type, const, var or struct field.
+//
+// "Declared" means at the top level of main.go or a _test.go
+// file, or as a field of a struct type anywhere in them; local variables do
+// not count. Not checked: all-lowercase words (nsps, sids, send),
+// all-uppercase words (EIO, CONNECT, BINARY_EVENT), names starting with "_"
+// (JavaScript's private fields, _path, _serveClient; no Go name here starts
+// so), anything with a space, colon, quote, dash, slash, '=' or '#' in it,
+// and chains of more than one dot. So a JavaScript-only name that would
+// match rule 3 is written in a JavaScript shape instead: with its object
+// (conn.checkIntervalTimer), as an option (maxHttpBufferSize: 1e8), as a
+// call (socket.onAny(…)) or as a string ("newListener"); an id copied from
+// a printout is quoted as the printout quotes it ('riIk7xPKPqrcmqVUAAAA').
+var (
+	wtIdentRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	wtMethodExprRE = regexp.MustCompile(`^\(\*([A-Za-z_][A-Za-z0-9_]*)\)\.([A-Za-z_][A-Za-z0-9_]*)$`)
+	wtSelectorRE   = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$`)
+	wtHumpRE       = regexp.MustCompile(`[a-z][A-Z]`)
+)
+
+// wtLooksLikeGoName is rule 3 above.
+func wtLooksLikeGoName(s string) bool {
+	if !wtIdentRE.MatchString(s) || s[0] == '_' {
+		return false
+	}
+	if wtHumpRE.MatchString(s) {
+		return true
+	}
+	return unicode.IsUpper(rune(s[0])) && strings.ToUpper(s) != s
+}
+
+// check applies the rules above to one code span. It returns "" when the
+// span is not a Go name or names something declared, and otherwise says
+// exactly what is missing.
+func (d wtDecls) check(span string) string {
+	s := strings.TrimSuffix(span, "()")
+	if m := wtMethodExprRE.FindStringSubmatch(s); m != nil {
+		typ, name := m[1], m[2]
+		if !d.types[typ] {
+			return fmt.Sprintf("no type %s is declared in %s or the _test.go files", typ, strings.Join(wtSourceFiles, ", "))
+		}
+		if !d.members[typ][name] {
+			return fmt.Sprintf("type %s has no method or field %s", typ, name)
+		}
+		return ""
+	}
+	if m := wtSelectorRE.FindStringSubmatch(s); m != nil {
+		typ, name := m[1], m[2]
+		if d.types[typ] && name[0] != '_' && !d.members[typ][name] {
+			return fmt.Sprintf("type %s has no method or field %s (write a JavaScript name another way, e.g. with its object)", typ, name)
+		}
+		return ""
+	}
+	if wtLooksLikeGoName(s) {
+		if _, ok := d.names[s]; !ok {
+			return fmt.Sprintf("looks like a Go name, but nothing called %s is declared in %s or the _test.go files (no func, method, type, const, var or struct field)",
+				s, strings.Join(wtSourceFiles, ", "))
+		}
+	}
+	return ""
+}
+
+// --- go blocks ----------------------------------------------------------------
+
+// wtFindExcerpt returns "" if block is a run of consecutive lines of one of
+// the sources, exactly as written there. Otherwise it says where the best
+// partial match breaks off.
+func wtFindExcerpt(block []string, sources []wtSource) string {
+	if len(block) == 0 {
+		return "it is empty"
+	}
+	bestLen, bestFile, bestAt := 0, "", 0
+	var bestSrc []string
+	for _, src := range sources {
+		for at := range src.lines {
+			n := 0
+			for n < len(block) && at+n < len(src.lines) && src.lines[at+n] == block[n] {
+				n++
+			}
+			if n == len(block) {
+				return ""
+			}
+			if n > bestLen {
+				bestLen, bestFile, bestAt, bestSrc = n, src.name, at, src.lines
+			}
+		}
+	}
+	if bestLen == 0 {
+		return fmt.Sprintf("its first line %q is not a line of %s (check indentation: tabs, as gofmt writes them)",
+			block[0], wtSourceNames(sources))
+	}
+	next := "the end of the file"
+	if bestAt+bestLen < len(bestSrc) {
+		next = fmt.Sprintf("%s:%d %q", bestFile, bestAt+bestLen+1, bestSrc[bestAt+bestLen])
+	}
+	return fmt.Sprintf("its lines 1-%d match %s:%d-%d, but its line %d %q differs from %s",
+		bestLen, bestFile, bestAt+1, bestAt+bestLen, bestLen+1, block[bestLen], next)
+}
+
+func wtSourceNames(sources []wtSource) string {
+	var names []string
+	for _, s := range sources {
+		names = append(names, s.name)
+	}
+	return strings.Join(names, " or ")
+}
