@@ -590,6 +590,9 @@ func newEIOServer(cfg config, onConnection func(*eioSocket)) *eioServer {
 			// Like Node's default, any page may connect: browsers are not the
 			// only clients, and the server has no cookies to protect.
 			CheckOrigin: func(*http.Request) bool { return true },
+			// Share write buffers between connections instead of keeping one
+			// per idle websocket: most of them are idle most of the time.
+			WriteBufferPool: &sync.Pool{},
 		},
 	}
 }
@@ -1514,7 +1517,7 @@ func decodeJSON(s string) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if strings.TrimSpace(s[dec.InputOffset():]) != "" {
 		return nil, errors.New("text after the JSON value")
 	}
 	return v, nil
