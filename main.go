@@ -961,29 +961,45 @@ func (s *eioSocket) servePolling(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// servePollGet holds the GET until there is something to send, then sends
-// everything queued as one payload. Only one GET may wait at a time; a second
-// one is a protocol violation that closes the session.
-func (s *eioSocket) servePollGet(w http.ResponseWriter, r *http.Request) {
+// beginRequest claims one of the session's two polling slots, busy being
+// pollWaiting (a held GET) or postActive (a POST being read). A request on
+// a session that is not polling is a bad request; a second request for a
+// busy slot breaks the protocol and closes the session (a held GET then
+// gets the close packet).
+func (s *eioSocket) beginRequest(w http.ResponseWriter, busy *bool) bool {
 	s.mu.Lock()
 	switch {
 	case s.transport != "polling" || s.readyState != "open":
 		s.mu.Unlock()
 		writeEIOError(w, errBadRequest)
-		return
-	case s.pollWaiting:
+		return false
+	case *busy:
 		s.mu.Unlock()
 		writeEIOError(w, errBadRequest)
-		s.close("transport error") // the waiting GET gets the close packet
+		s.close("transport error")
+		return false
+	}
+	*busy = true
+	s.mu.Unlock()
+	return true
+}
+
+// endRequest frees the slot that beginRequest claimed.
+func (s *eioSocket) endRequest(busy *bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*busy = false
+}
+
+// servePollGet holds the GET until there is something to send, then sends
+// everything queued as one payload. Only one GET may wait at a time; a second
+// one is a protocol violation that closes the session.
+func (s *eioSocket) servePollGet(w http.ResponseWriter, r *http.Request) {
+	if !s.beginRequest(w, &s.pollWaiting) {
 		return
 	}
-	s.pollWaiting = true
-	s.mu.Unlock()
-
 	packets := s.nextPoll(r)
-	s.mu.Lock()
-	s.pollWaiting = false
-	s.mu.Unlock()
+	s.endRequest(&s.pollWaiting)
 	if packets == nil {
 		return // the client went away
 	}
@@ -1036,25 +1052,10 @@ func (s *eioSocket) nextPoll(r *http.Request) []eioPacket {
 // "ok". A body over maxPayload gets 413 and the session lives on; a bad
 // packet closes the session after the good ones before it are delivered.
 func (s *eioSocket) servePollPost(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	switch {
-	case s.transport != "polling" || s.readyState != "open":
-		s.mu.Unlock()
-		writeEIOError(w, errBadRequest)
-		return
-	case s.postActive:
-		s.mu.Unlock()
-		writeEIOError(w, errBadRequest)
-		s.close("transport error")
+	if !s.beginRequest(w, &s.postActive) {
 		return
 	}
-	s.postActive = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.postActive = false
-		s.mu.Unlock()
-	}()
+	defer s.endRequest(&s.postActive)
 
 	limit := s.server.cfg.maxPayload
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
