@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -19,9 +20,11 @@ import (
 	"go/token"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -2364,7 +2367,7 @@ func (c *wsClient) expectClosed(t *testing.T) error {
 
 // --- The printer: console.log(io) and io.sockets.sockets ---------------------
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var update = flag.Bool("update", false, "rewrite the golden files and the screenshot in testdata/")
 
 // --- A known state: the tutorial's two tabs ---------------------------------
 
@@ -3478,4 +3481,408 @@ func wtSourceNames(sources []wtSource) string {
 		names = append(names, s.name)
 	}
 	return strings.Join(names, " or ")
+}
+
+// --- Two tabs in real headless Chromium ----------------------------------------
+
+const (
+	brPatience = 15 * time.Second // the longest wait for one thing the page should do
+	brCallTime = 5 * time.Second  // the longest wait for one answer over CDP
+)
+
+func TestBrowserTwoTabs(t *testing.T) {
+	chromium := brFindChromium(t)
+	start := time.Now()
+
+	// The server of main, on a local port. Pings come every 500 ms, so the
+	// page has to answer a few of them to keep its session.
+	cfg := defaultConfig()
+	cfg.pingInterval = 500 * time.Millisecond
+	cfg.pingTimeout = time.Second
+	io := NewServer(cfg)
+	registerDemoHandlers(io.sockets)
+	registerDemoHandlers(io.Of("/custom"))
+	srv := httptest.NewUnstartedServer(newMux(io, echoEngine(cfg)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close) // runs last: Chromium is gone by then
+
+	browser := brStartChromium(t, chromium)
+	a := browser.openTab(t, "tab A", srv.URL+"/")
+	b := browser.openTab(t, "tab B", srv.URL+"/")
+
+	// Both tabs connect over polling, then upgrade to a WebSocket.
+	sids := map[*brTab]string{}
+	for _, tab := range []*brTab{a, b} {
+		sids[tab] = tab.waitFor(t, "a socket id in #sid", brText("#sid"),
+			func(s string) bool { return s != "" && s != "—" })
+		tab.waitFor(t, "#transport to read websocket", brText("#transport"),
+			func(s string) bool { return s == "websocket" })
+		tab.waitFor(t, "#upgrade-at to tell of the upgrade", brText("#upgrade-at"),
+			func(s string) bool { return strings.HasPrefix(s, "polling → websocket") })
+	}
+	t.Logf("both tabs on websocket after %v: A is %s, B is %s", time.Since(start).Round(time.Millisecond), sids[a], sids[b])
+
+	// A user types in tab A and clicks Send; the line appears in tab B,
+	// under the first six characters of A's socket id.
+	const message = "hello from tab A"
+	a.click(t, "#chat-input")
+	a.call(t, "Input.insertText", brParams{"text": message}, nil)
+	a.click(t, "#chat-send")
+	b.waitFor(t, "the chat line from A in #chat-log", brTexts("#chat-log .chat-line"),
+		func(s string) bool { return strings.Contains(s, sids[a][:6]+message) })
+	a.waitFor(t, "its own chat line in #chat-log", brTexts("#chat-log .chat-line.mine"),
+		func(s string) bool { return strings.Contains(s, "you"+message) })
+
+	// Tab B's frame log shows the chat frame as it came in, explained.
+	explain := `Array.from(document.querySelectorAll('#log .frame.in'))
+		.filter((f) => f.querySelector('.raw').textContent.includes(` + brQuote(message) + `))
+		.map((f) => f.querySelector('.explain').textContent).join('\n')`
+	b.waitFor(t, "the chat frame explained in #log", explain,
+		func(s string) bool { return strings.Contains(s, "Engine.IO 4 message · Socket.IO 2 event") })
+
+	// The server's printout lists the two sockets, and so does the page's panel.
+	topLevelSocket := regexp.MustCompile(`(?m)^ {4}\S.*: Socket \{$`)
+	brPoll(t, "inspectSockets(io) to list both tabs", func() (bool, string) {
+		out := inspectSockets(io)
+		n := len(topLevelSocket.FindAllString(out, -1))
+		return n == 2 && strings.Contains(out, sids[a]) && strings.Contains(out, sids[b]), out
+	})
+	a.waitFor(t, "#printout to show both sockets", brText("#printout"), func(s string) bool {
+		return strings.HasPrefix(s, "{") && strings.Contains(s, sids[a]) && strings.Contains(s, sids[b])
+	})
+
+	// The heartbeat: each tab answers the server's pings over the websocket,
+	// and still has the socket it started with.
+	heartbeats := `Array.from(document.querySelectorAll('#log .frame.heartbeat'),
+		(f) => f.querySelector('.arrow').textContent + f.querySelector('.raw').textContent).join(' ')`
+	for _, tab := range []*brTab{a, b} {
+		tab.waitFor(t, "a ping answered with a pong", heartbeats,
+			func(s string) bool { return strings.Contains(s, "←2 →3") })
+		tab.waitFor(t, "the same socket, still connected", brText("#sid")+` + ' ' + `+brText("#state"),
+			func(s string) bool { return s == sids[tab]+" connected" })
+	}
+
+	// A picture of tab A: the whole page, log and printout included, with
+	// the pings and pongs hidden so the chat frames stay in view.
+	a.click(t, "#hide-heartbeat")
+	a.call(t, "Page.bringToFront", nil, nil)
+	var size struct{ W, H float64 }
+	a.eval(t, `window.scrollTo(0, 0), {W: document.documentElement.scrollWidth, H: document.documentElement.scrollHeight}`, &size)
+	var shot struct{ Data string }
+	a.call(t, "Page.captureScreenshot", brParams{"format": "png", "captureBeyondViewport": true,
+		"clip": brParams{"x": 0, "y": 0, "width": size.W, "height": size.H, "scale": 1}}, &shot)
+	png, err := base64.StdEncoding.DecodeString(shot.Data)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("Page.captureScreenshot gave no PNG (%v)", err)
+	}
+	// The screenshot the README shows is rewritten only with -update: every
+	// run has new ids and times, and the checkout should stay clean.
+	file := filepath.Join(t.TempDir(), "screenshot-two-tabs.png")
+	if *update {
+		file = filepath.Join("testdata", "screenshot-two-tabs.png")
+	}
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %.0f×%.0f, %d bytes; %v in all", file, size.W, size.H, len(png), time.Since(start).Round(time.Millisecond))
+}
+
+// brFindChromium returns the path of Chromium or Chrome, or skips the test.
+func brFindChromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("Chromium not found on PATH (tried chromium, chromium-browser, google-chrome); in CI the browser test must run: .ci/run installs Debian's chromium")
+	}
+	t.Skip("Chromium not found; install Debian's chromium to run the browser test")
+	return ""
+}
+
+// brStartChromium starts headless Chromium, reads the DevTools address from
+// its stderr and connects to it. Cleanup asks the browser to close over
+// DevTools, which ends its helper processes too, then kills what is left.
+func brStartChromium(t *testing.T, path string) *brCDP {
+	cmd := exec.Command(path, "--headless", "--no-sandbox", "--disable-gpu",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--no-first-run", "--disable-quic", "--user-data-dir="+t.TempDir(),
+		"--remote-debugging-port=0", "--window-size=1280,900", "about:blank")
+	stderr := &brStderr{address: make(chan string, 1)}
+	cmd.Stderr = stderr
+	cmd.WaitDelay = 2 * time.Second // if a stray child still holds stderr open
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // already gone after Browser.close, as a rule
+		_ = cmd.Wait()
+	})
+
+	var address string
+	select {
+	case address = <-stderr.address:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("Chromium printed no DevTools address within 10s; its stderr:\n%s", stderr.text())
+	}
+	dialer := websocket.Dialer{HandshakeTimeout: brCallTime}
+	conn, _, err := dialer.Dial(address, nil)
+	if err != nil {
+		t.Fatalf("DevTools at %s: %v", address, err)
+	}
+	c := &brCDP{conn: conn, pending: map[int64]chan brReply{}, done: make(chan struct{})}
+	go c.read()
+	t.Cleanup(func() {
+		_ = c.call("", "Browser.close", nil, nil) // best effort: the kill below follows
+		conn.Close()
+		<-c.done
+	})
+	return c
+}
+
+// brStderr keeps what Chromium writes to stderr and picks out the line
+//
+//	DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID
+type brStderr struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	address chan string // gets the ws:// address once
+	found   bool
+}
+
+func (w *brStderr) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	_, rest, ok := strings.Cut(w.buf.String(), "DevTools listening on ")
+	if line, _, complete := strings.Cut(rest, "\n"); ok && complete && !w.found {
+		w.found = true
+		w.address <- strings.TrimSpace(line)
+	}
+	return len(p), nil
+}
+
+func (w *brStderr) text() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// === A small CDP client =====================================================
+//
+// CDP is JSON over one WebSocket. A command is {id, method, params} plus a
+// sessionId when it is meant for one tab; the answer carries the same id and
+// a result or an error. Messages without an id are events, which this test
+// does not need.
+
+type brParams = map[string]any
+
+type brCDP struct {
+	conn    *websocket.Conn
+	mu      sync.Mutex // guards writes, lastID and pending
+	lastID  int64
+	pending map[int64]chan brReply
+	done    chan struct{} // closed when the connection stops reading
+}
+
+type brReply struct {
+	ID     int64           `json:"id"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// read hands each answer to the call waiting for it.
+func (c *brCDP) read() {
+	defer close(c.done)
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		var r brReply
+		if json.Unmarshal(data, &r) != nil || r.ID == 0 {
+			continue // an event
+		}
+		c.mu.Lock()
+		ch := c.pending[r.ID]
+		delete(c.pending, r.ID)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- r
+		}
+	}
+}
+
+// call sends a command and decodes the result into out (if not nil).
+func (c *brCDP) call(session, method string, params brParams, out any) error {
+	if params == nil {
+		params = brParams{}
+	}
+	command := brParams{"method": method, "params": params}
+	if session != "" {
+		command["sessionId"] = session
+	}
+	answer := make(chan brReply, 1)
+	c.mu.Lock()
+	c.lastID++
+	id := c.lastID
+	command["id"] = id
+	c.pending[id] = answer
+	_ = c.conn.SetWriteDeadline(time.Now().Add(brCallTime))
+	err := c.conn.WriteJSON(command)
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("%s: %v", method, err)
+	}
+	timer := time.NewTimer(brCallTime)
+	defer timer.Stop()
+	select {
+	case r := <-answer:
+		if r.Error != nil {
+			return fmt.Errorf("%s: %s (code %d)", method, r.Error.Message, r.Error.Code)
+		}
+		if out == nil {
+			return nil
+		}
+		return json.Unmarshal(r.Result, out)
+	case <-c.done:
+		return fmt.Errorf("%s: the DevTools connection closed", method)
+	case <-timer.C:
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+		return fmt.Errorf("%s: no answer within %v", method, brCallTime)
+	}
+}
+
+// brTab is one tab, reached through its own CDP session.
+type brTab struct {
+	cdp     *brCDP
+	name    string
+	session string
+}
+
+// openTab opens a tab on url and attaches to it.
+func (c *brCDP) openTab(t *testing.T, name, url string) *brTab {
+	t.Helper()
+	var target struct{ TargetID string }
+	var attached struct{ SessionID string }
+	if err := c.call("", "Target.createTarget", brParams{"url": url}, &target); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.call("", "Target.attachToTarget", brParams{"targetId": target.TargetID, "flatten": true}, &attached); err != nil {
+		t.Fatal(err)
+	}
+	return &brTab{cdp: c, name: name, session: attached.SessionID}
+}
+
+func (tab *brTab) call(t *testing.T, method string, params brParams, out any) {
+	t.Helper()
+	if err := tab.cdp.call(tab.session, method, params, out); err != nil {
+		t.Fatalf("%s: %v", tab.name, err)
+	}
+}
+
+// evaluate runs a JavaScript expression in the page (awaiting it if it is
+// a promise) and decodes its value, as JSON, into out.
+func (tab *brTab) evaluate(expr string, out any) error {
+	var r struct {
+		Result struct {
+			Value json.RawMessage
+		}
+		ExceptionDetails *struct {
+			Text      string
+			Exception struct{ Description string }
+		}
+	}
+	params := brParams{"expression": expr, "returnByValue": true, "awaitPromise": true}
+	if err := tab.cdp.call(tab.session, "Runtime.evaluate", params, &r); err != nil {
+		return err
+	}
+	if e := r.ExceptionDetails; e != nil {
+		return fmt.Errorf("%s %s", e.Text, e.Exception.Description)
+	}
+	if len(r.Result.Value) == 0 {
+		r.Result.Value = json.RawMessage("null") // undefined
+	}
+	return json.Unmarshal(r.Result.Value, out)
+}
+
+func (tab *brTab) eval(t *testing.T, expr string, out any) {
+	t.Helper()
+	if err := tab.evaluate(expr, out); err != nil {
+		t.Fatalf("%s: %s: %v", tab.name, expr, err)
+	}
+}
+
+// waitFor evaluates expr, a string, until ok accepts it, and returns it.
+func (tab *brTab) waitFor(t *testing.T, what, expr string, ok func(string) bool) string {
+	t.Helper()
+	var s string
+	brPoll(t, tab.name+": "+what, func() (bool, string) {
+		if err := tab.evaluate(expr, &s); err != nil {
+			return false, err.Error()
+		}
+		return ok(s), s
+	})
+	return s
+}
+
+// click clicks the middle of an element with the mouse, as a user would.
+func (tab *brTab) click(t *testing.T, selector string) {
+	t.Helper()
+	var at struct{ X, Y float64 }
+	tab.eval(t, `(() => {
+		const e = document.querySelector(`+brQuote(selector)+`);
+		e.scrollIntoView({block: 'center'});
+		const r = e.getBoundingClientRect();
+		return {X: r.x + r.width / 2, Y: r.y + r.height / 2};
+	})()`, &at)
+	for _, kind := range []string{"mousePressed", "mouseReleased"} {
+		tab.call(t, "Input.dispatchMouseEvent", brParams{"type": kind, "x": at.X, "y": at.Y,
+			"button": "left", "clickCount": 1}, nil)
+	}
+}
+
+// brText is a JavaScript expression for the text of the element selector
+// names, "" while there is none.
+func brText(selector string) string {
+	return `((document.querySelector(` + brQuote(selector) + `) || {}).textContent || '')`
+}
+
+// brTexts is the text of every element selector names, one per line.
+func brTexts(selector string) string {
+	return `Array.from(document.querySelectorAll(` + brQuote(selector) + `), (e) => e.textContent).join('\n')`
+}
+
+// brQuote writes s as a JavaScript string literal.
+func brQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// brPoll calls check every 50 ms until it says yes, for at most brPatience.
+// check also returns what it saw, for the failure message.
+func brPoll(t *testing.T, what string, check func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(brPatience)
+	for {
+		ok, saw := check()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s; last saw:\n%s", brPatience, what, saw)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
