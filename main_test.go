@@ -18,6 +18,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"html"
 	"io"
 	"log"
 	"net"
@@ -3580,16 +3581,58 @@ func TestBrowserTwoTabs(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatalf("Page.captureScreenshot gave no PNG (%v)", err)
 	}
-	// The screenshot the README shows is rewritten only with -update: every
+	// The pictures the README shows are rewritten only with -update: every
 	// run has new ids and times, and the checkout should stay clean.
-	file := filepath.Join(t.TempDir(), "screenshot-two-tabs.png")
+	file := filepath.Join(t.TempDir(), "screenshot-page.png")
 	if *update {
-		file = filepath.Join("testdata", "screenshot-two-tabs.png")
+		file = filepath.Join("testdata", "screenshot-page.png")
 	}
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%s: %.0f×%.0f, %d bytes; %v in all", file, size.W, size.H, len(png), time.Since(start).Round(time.Millisecond))
+	if *update {
+		brTwoTabsPicture(t, browser, a, b, inspectSockets(io))
+	}
+}
+
+// brTwoTabsPicture saves testdata/screenshot-two-tabs.png: tabs A and B side
+// by side above the terminal, where the server printed io.sockets.sockets
+// when the second tab connected. Chromium lays the picture out from the two
+// tabs' screenshots, so no third page connects.
+func brTwoTabsPicture(t *testing.T, browser *brCDP, a, b *brTab, printout string) {
+	viewport := func(tab *brTab) string {
+		tab.call(t, "Page.bringToFront", nil, nil)
+		var shot struct{ Data string }
+		tab.call(t, "Page.captureScreenshot", brParams{"format": "png"}, &shot)
+		return shot.Data
+	}
+	terminal := "$ go run .\nServer listening at port 3000\nServer { … }          ← console.log(io), see walkthrough.md\n" +
+		"io.sockets.sockets:  " + printout
+	page := `<meta charset="utf-8"><body style="margin:0;background:#1d1f21;width:1600px">
+<div style="display:flex;gap:8px;padding:8px">
+<img style="width:788px;border-radius:4px" src="data:image/png;base64,` + viewport(a) + `">
+<img style="width:788px;border-radius:4px" src="data:image/png;base64,` + viewport(b) + `">
+</div>
+<pre style="margin:0 8px 8px;padding:12px;color:#d5d8d6;font:13px/1.35 monospace;height:560px;overflow:hidden">` +
+		html.EscapeString(terminal) + `</pre></body>`
+	pic := browser.openTab(t, "picture", "data:text/html;base64,"+base64.StdEncoding.EncodeToString([]byte(page)))
+	pic.waitFor(t, "the picture to load", "document.readyState", func(s string) bool { return s == "complete" })
+	var size struct{ W, H float64 }
+	pic.eval(t, `Promise.all(Array.from(document.images, (i) => i.decode())).then(() =>
+		({W: document.documentElement.scrollWidth, H: document.documentElement.scrollHeight}))`, &size)
+	var shot struct{ Data string }
+	pic.call(t, "Page.captureScreenshot", brParams{"format": "png", "captureBeyondViewport": true,
+		"clip": brParams{"x": 0, "y": 0, "width": size.W, "height": size.H, "scale": 1}}, &shot)
+	png, err := base64.StdEncoding.DecodeString(shot.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join("testdata", "screenshot-two-tabs.png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %.0f×%.0f, %d bytes", file, size.W, size.H, len(png))
 }
 
 // brFindChromium returns the path of Chromium or Chrome, or skips the test.
