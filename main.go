@@ -425,8 +425,8 @@ type eioVersion struct {
 	protocol int // the EIO parameter, 3 or 4 (engine.io Transport.protocol)
 
 	// serverPings: in v4 the server sends ping and waits for pong; in v3 the
-	// client pings and the server answers (engine.io-protocol, "History",
-	// "Reverse ping/pong mechanism" in v4).
+	// client pings and the server answers (engine.io-protocol, History,
+	// "From v3 to v4": "reverse ping/pong mechanism").
 	serverPings bool
 
 	// sendsMaxPayload: the v4 handshake lists maxPayload among its keys; the
@@ -435,12 +435,16 @@ type eioVersion struct {
 
 	// encodePayload and decodePayload frame polling bodies. v4 joins packets
 	// with \x1e where v3 counted characters, and always uses base64 for
-	// binary ("History", "From v3 to v4").
+	// binary (History, "From v3 to v4": "use a record separator instead of
+	// counting of characters", "always use base64 when encoding a payload
+	// with binary data").
 	encodePayload func(packets []eioPacket, binaryOK bool) (body []byte, contentType string)
 	decodePayload func(body []byte, contentType string) ([]eioPacket, error)
 
 	// encodeFrame and decodeFrame frame websocket messages: in v3 a binary
-	// frame starts with the type byte 4, in v4 it is the raw bytes.
+	// frame starts with the type byte 4; in v4 "binary data is sent in
+	// WebSocket frames with no additional transformation" (History, "From
+	// v3 to v4").
 	encodeFrame func(p eioPacket, binaryOK bool) (messageType int, data []byte)
 	decodeFrame func(messageType int, data []byte) (eioPacket, error)
 }
@@ -1614,22 +1618,25 @@ type sioProtocol struct {
 	protocol int // parser.protocol: 5, or 4 for 2.x clients
 
 	// connectsRoot: a v4 client is in "/" as soon as the session opens; the
-	// server sends CONNECT itself. In v5 the client must ask ("History":
-	// v5 removed the implicit connection to the main namespace).
+	// server sends CONNECT itself. In v5 the client must ask (socket.io-protocol,
+	// History, "Difference between v5 and v4": "remove the implicit
+	// connection to the default namespace").
 	connectsRoot bool
 
 	// socketID names the socket of a connection in a namespace. v5 gives
-	// each its own random id, so the Engine.IO id, which travels in every
-	// polling URL, no longer names the socket ("Difference between v5 and
-	// v4"). v4 uses the Engine.IO id on "/" and "<nsp>#<engine id>" elsewhere.
+	// each its own id, sent back in the CONNECT reply, so it is no longer the
+	// Engine.IO id ("Difference between v5 and v4": "the CONNECT packet now
+	// can contain a payload"). v4 uses the Engine.IO id on "/" and
+	// "<nsp>#<engine id>" elsewhere.
 	socketID func(nsp string, sid eioSID) SocketID
 
-	// connectReply is the server's CONNECT: 40{"sid":"…"} in v5, bare
-	// 40/custom, in v4.
+	// connectReply is the server's CONNECT: 40{"sid":"…"} in v5 (the same
+	// history entry), bare 40/custom, in v4.
 	connectReply func(nsp string, id SocketID) Packet
 
-	// connectError refuses a namespace: 44{"message":"…"} in v5, and the
-	// ERROR packet 44/nsp,"…" with a bare string in v4.
+	// connectError refuses a namespace: CONNECT_ERROR 44{"message":"…"} in
+	// v5, and the ERROR packet 44/nsp,"…" with a bare string in v4
+	// ("Difference between v5 and v4": "rename ERROR to CONNECT_ERROR").
 	connectError func(nsp, message string) Packet
 }
 
