@@ -1744,6 +1744,61 @@ func BenchmarkBroadcast(b *testing.B) {
 	}
 }
 
+// TestBroadcastOperator checks who a broadcast reaches, without a network:
+// each socket's session is a polling session nobody reads, so what a
+// broadcast sent is still in its write buffer.
+func TestBroadcastOperator(t *testing.T) {
+	io := NewServer(testConfig())
+	sockets := map[string]*Socket{}
+	for _, name := range []string{"a", "b", "c"} {
+		r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+		c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
+		c.connect("/", map[string]any{})
+		sockets[name] = c.nsps["/"]
+	}
+	sockets["a"].Join("r1")
+	sockets["b"].Join("r1", "r2")
+
+	received := func() string { // who got the event, emptying every queue
+		var who []string
+		for _, name := range []string{"a", "b", "c"} {
+			conn := sockets[name].client.conn
+			conn.mu.Lock()
+			for _, p := range conn.writeBuffer {
+				if string(p.data) == `2["x"]` {
+					who = append(who, name)
+				}
+			}
+			conn.writeBuffer = nil
+			conn.mu.Unlock()
+		}
+		return strings.Join(who, " ")
+	}
+	received() // the CONNECT replies
+
+	for _, tc := range []struct {
+		name string
+		emit func() error
+		want string
+	}{
+		{"io.emit: everyone", func() error { return io.Emit("x") }, "a b c"},
+		{"io.to(r1)", func() error { return io.To("r1").Emit("x") }, "a b"},
+		{"io.to(r1).to(r2): b once", func() error { return io.To("r1").To("r2").Emit("x") }, "a b"},
+		{"io.to(r1).except(r2)", func() error { return io.To("r1").Except("r2").Emit("x") }, "a"},
+		{"a.broadcast: all but a", func() error { return sockets["a"].Broadcast().Emit("x") }, "b c"},
+		{"a.to(r1): room but a", func() error { return sockets["a"].To("r1").Emit("x") }, "b"},
+		{"io.to(a's id): one socket", func() error { return io.To(Room(sockets["a"].ID())).Emit("x") }, "a"},
+		{"empty room: no one", func() error { return io.To("nobody").Emit("x") }, ""},
+	} {
+		if err := tc.emit(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := received(); got != tc.want {
+			t.Errorf("%s reached %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
 // === Helpers ================================================================
 
 // wait bounds every wait in these tests: a read, a request, a condition.
