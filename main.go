@@ -1630,6 +1630,11 @@ type sioProtocol struct {
 	// "<nsp>#<engine id>" elsewhere.
 	socketID func(nsp string, sid eioSID) SocketID
 
+	// readsAuth: a v5 CONNECT may carry an auth object; in v4 it has none,
+	// and handshake.auth is always {} ("Difference between v5 and v4": "the
+	// CONNECT packet now can contain a payload").
+	readsAuth bool
+
 	// connectReply is the server's CONNECT: 40{"sid":"…"} in v5 (the same
 	// history entry), bare 40/custom, in v4.
 	connectReply func(nsp string, id SocketID) Packet
@@ -1641,8 +1646,9 @@ type sioProtocol struct {
 }
 
 var sioV5 = &sioProtocol{
-	protocol: 5,
-	socketID: func(string, eioSID) SocketID { return SocketID(randomID()) },
+	protocol:  5,
+	readsAuth: true,
+	socketID:  func(string, eioSID) SocketID { return SocketID(randomID()) },
 	connectReply: func(nsp string, id SocketID) Packet {
 		return Packet{Type: Connect, Nsp: nsp, ID: noAck, Data: map[string]any{"sid": id}}
 	},
@@ -1716,8 +1722,8 @@ func (c *client) onMessage(m eioPacket) {
 func (c *client) dispatch(p Packet) {
 	if p.Type == Connect {
 		auth, _ := p.Data.(map[string]any)
-		if auth == nil || c.protocol.protocol == 4 {
-			auth = map[string]any{} // 2.x clients have no auth payload
+		if auth == nil || !c.protocol.readsAuth {
+			auth = map[string]any{}
 		}
 		c.connect(p.Nsp, auth)
 		return
