@@ -38,6 +38,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"embed"
@@ -686,7 +687,7 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 	var ws *websocket.Conn
 	if transport == "websocket" {
 		var err error
-		if ws, err = srv.upgrader.Upgrade(w, r, nil); err != nil {
+		if ws, err = srv.upgradeWebSocket(w, r); err != nil {
 			return // the upgrader has answered with an HTTP error
 		}
 	}
@@ -1114,13 +1115,9 @@ func (s *eioSocket) writeLoop(ws *websocket.Conn) {
 		s.mu.Unlock()
 
 		s.tracePackets(packets)
-		for _, p := range packets {
-			messageType, data := s.version.encodeFrame(p, s.binaryOK)
-			_ = ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
-			if err := ws.WriteMessage(messageType, data); err != nil {
-				s.close("transport error")
-				return
-			}
+		if err := s.writeFrames(ws, packets); err != nil {
+			s.close("transport error")
+			return
 		}
 		if !open {
 			closeFrame := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
@@ -1129,6 +1126,91 @@ func (s *eioSocket) writeLoop(ws *websocket.Conn) {
 		}
 		<-changed
 	}
+}
+
+// writeFrames writes packets as websocket messages, one message each. When
+// several are queued — a burst of broadcasts, say — they leave in one system
+// call: on a busy server the calls, not the bytes, are what costs.
+func (s *eioSocket) writeFrames(ws *websocket.Conn, packets []eioPacket) error {
+	if len(packets) == 0 {
+		return nil
+	}
+	batch, _ := ws.NetConn().(*batchConn)
+	if batch != nil {
+		batch.begin()
+	}
+	_ = ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
+	var err error
+	for _, p := range packets {
+		messageType, data := s.version.encodeFrame(p, s.binaryOK)
+		if err = ws.WriteMessage(messageType, data); err != nil {
+			break
+		}
+	}
+	if batch != nil {
+		if flushErr := batch.end(); err == nil {
+			err = flushErr
+		}
+	}
+	return err
+}
+
+// batchConn is the network connection under a websocket. Between begin and
+// end it keeps what gorilla/websocket writes in a buffer and sends it all at
+// end; at other times writes go straight out. The websocket library writes
+// from two goroutines (writeLoop, and the reader answering a client's ping),
+// so the buffer has a lock.
+type batchConn struct {
+	net.Conn
+	mu  sync.Mutex    // protects buf
+	buf *bufio.Writer // nil outside a batch
+}
+
+// batchBuffers lends buffers for batches, so an idle connection holds none.
+var batchBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
+
+func (c *batchConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.buf == nil {
+		return c.Conn.Write(p)
+	}
+	return c.buf.Write(p)
+}
+
+func (c *batchConn) begin() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf = batchBuffers.Get().(*bufio.Writer)
+	c.buf.Reset(c.Conn)
+}
+
+func (c *batchConn) end() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := c.buf.Flush()
+	c.buf.Reset(nil)
+	batchBuffers.Put(c.buf)
+	c.buf = nil
+	return err
+}
+
+// upgradeWebSocket is the upgrader's Upgrade with a batchConn under the
+// websocket: hijacking the connection from net/http goes through batching.
+func (srv *eioServer) upgradeWebSocket(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
+	return srv.upgrader.Upgrade(batchingHijacker{w}, r, nil)
+}
+
+// batchingHijacker hands gorilla/websocket a batchConn when it hijacks the
+// HTTP connection.
+type batchingHijacker struct{ http.ResponseWriter }
+
+func (h batchingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &batchConn{Conn: conn}, rw, nil
 }
 
 // readLoop reads frames until the connection fails, handing each packet on.
@@ -1168,7 +1250,7 @@ func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		writeEIOError(w, errBadRequest) // a second websocket for this session
 		return
 	}
-	ws, err := s.server.upgrader.Upgrade(w, r, nil)
+	ws, err := s.server.upgradeWebSocket(w, r)
 	if err != nil {
 		return
 	}
