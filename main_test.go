@@ -1744,6 +1744,37 @@ func BenchmarkBroadcast(b *testing.B) {
 	}
 }
 
+// TestWebSocketBurst queues many packets, text and binary, while the write
+// loop is busy, so that they leave in batches (see batchConn): each must
+// still arrive as its own frame, whole and in order.
+func TestWebSocketBurst(t *testing.T) {
+	ts := newTestServer(t)
+	c, id := dialSocketIO(t, ts)
+	socket := ts.io.sockets.socketsByID([]SocketID{SocketID(id)})[0]
+	const n = 300
+	var pinging sync.WaitGroup // websocket-level pings: the server's reader answers them while writeLoop batches
+	pinging.Add(1)
+	go func() {
+		defer pinging.Done()
+		for i := 0; i < 50; i++ {
+			if err := c.conn.WriteControl(websocket.PingMessage, []byte("p"), time.Now().Add(wait)); err != nil {
+				t.Errorf("ping %d: %v", i, err)
+				return
+			}
+		}
+	}()
+	for i := 0; i < n; i++ {
+		if err := socket.Emit("tick", i, []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer pinging.Wait()
+	for i := 0; i < n; i++ {
+		c.expectText(t, fmt.Sprintf(`451-["tick",%d,{"_placeholder":true,"num":0}]`, i))
+		c.expectBinary(t, []byte{byte(i)})
+	}
+}
+
 // TestBroadcastOperator checks who a broadcast reaches, without a network:
 // each socket's session is a polling session nobody reads, so what a
 // broadcast sent is still in its write buffer.
