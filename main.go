@@ -76,6 +76,7 @@ type config struct {
 	pingInterval   time.Duration // pingInterval: how often the v4 server pings
 	pingTimeout    time.Duration // pingTimeout: how long a pong may take
 	upgradeTimeout time.Duration // upgradeTimeout: time allowed for the websocket upgrade
+	connectTimeout time.Duration // connectTimeout: time a 4.x client has to join a namespace
 	maxPayload     int64         // maxHttpBufferSize: largest POST body or websocket message, in bytes
 	quiet          bool          // -quiet: no printouts of io and io.sockets.sockets
 	trace          bool          // -trace: log every frame with its explanation
@@ -88,6 +89,7 @@ func defaultConfig() config {
 		pingInterval:   25000 * time.Millisecond,
 		pingTimeout:    20000 * time.Millisecond,
 		upgradeTimeout: 10000 * time.Millisecond,
+		connectTimeout: 45000 * time.Millisecond,
 		maxPayload:     1e6,
 	}
 }
@@ -1779,8 +1781,22 @@ func newClient(server *Server, conn *eioSocket) *client {
 	conn.onClose = c.onClose
 	if c.protocol.connectsRoot {
 		c.connect("/", map[string]any{})
+	} else {
+		time.AfterFunc(server.eio.cfg.connectTimeout, c.closeIfNoNamespace)
 	}
 	return c
+}
+
+// closeIfNoNamespace closes a connection that has joined no namespace by
+// connectTimeout, as socket.io does: such a session costs memory and does
+// nothing. (On a closed session it does nothing.)
+func (c *client) closeIfNoNamespace() {
+	c.mu.Lock()
+	joined := len(c.nsps) > 0
+	c.mu.Unlock()
+	if !joined {
+		c.conn.close("forced close")
+	}
 }
 
 // onMessage decodes one Engine.IO message and acts on the packet it completes.

@@ -1775,6 +1775,53 @@ func TestWebSocketBurst(t *testing.T) {
 	}
 }
 
+// TestConnectTimeout: a 4.x session that joins no namespace within
+// connectTimeout is closed; one that joins in time stays.
+func TestConnectTimeout(t *testing.T) {
+	cfg := testConfig()
+	cfg.connectTimeout = 150 * time.Millisecond
+	io := NewServer(cfg)
+	srv := httptest.NewServer(newMux(io, echoEngine(cfg)))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+
+	dial := func() *websocket.Conn {
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(wait))
+		if _, open, err := ws.ReadMessage(); err != nil || open[0] != '0' {
+			t.Fatalf("open packet: %q, %v", open, err)
+		}
+		return ws
+	}
+	idle, joined := dial(), dial()
+	defer idle.Close()
+	defer joined.Close()
+	if err := joined.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+		t.Fatal(err)
+	}
+	for { // the idle one is closed: its reads end in an error, never in a ping
+		_, frame, err := idle.ReadMessage()
+		if err != nil {
+			break
+		}
+		if string(frame) == "2" {
+			t.Fatalf("a session that joined nothing is still pinged after connectTimeout")
+		}
+	}
+	for { // the joined one gets its CONNECT reply, auth, and then a ping: it lives
+		_, frame, err := joined.ReadMessage()
+		if err != nil {
+			t.Fatalf("the session that joined was closed: %v", err)
+		}
+		if string(frame) == "2" {
+			break
+		}
+	}
+}
+
 // TestBroadcastOperator checks who a broadcast reaches, without a network:
 // each socket's session is a polling session nobody reads, so what a
 // broadcast sent is still in its write buffer.
