@@ -638,6 +638,9 @@ func (srv *eioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEIOError(w, errTransportUnknown)
 		return
 	}
+	if transport == "polling" {
+		w.Header().Set("Cache-Control", "no-store") // no cache may answer a poll
+	}
 	version := eioVersions[q.Get("EIO")]
 	if version == nil {
 		writeEIOError(w, errUnsupportedProtocol)
@@ -707,7 +710,10 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 		open.MaxPayload = srv.cfg.maxPayload
 	}
 	data, _ := json.Marshal(open) // a struct of strings and numbers always marshals
-	s.writeBuffer = []eioPacket{{typ: eioOpen, data: data}}
+	first := eioPacket{typ: eioOpen, data: data}
+	if ws != nil {
+		s.writeBuffer = []eioPacket{first} // the first frame, ahead of anything the layer above sends
+	}
 
 	srv.mu.Lock()
 	srv.clients[s.sid] = s
@@ -727,11 +733,7 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 	}
 	// Over polling the handshake answers with the open packet alone; what
 	// the layer above queued (a v3 client's CONNECT) waits for the next GET.
-	s.mu.Lock()
-	first := s.writeBuffer[:1]
-	s.writeBuffer = s.writeBuffer[1:]
-	s.mu.Unlock()
-	s.writePollResponse(w, first)
+	s.writePollResponse(w, []eioPacket{first})
 }
 
 // requestInfo is what the handshake request looked like; Socket.IO shows it
@@ -955,7 +957,6 @@ func (s *eioSocket) onClientPing(p eioPacket) {
 // servePolling handles a polling request on an open session: GET receives,
 // POST sends.
 func (s *eioSocket) servePolling(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
 	switch r.Method {
 	case http.MethodGet:
 		s.servePollGet(w, r)
@@ -1015,7 +1016,6 @@ func (s *eioSocket) servePollGet(w http.ResponseWriter, r *http.Request) {
 
 // writePollResponse sends packets as one polling payload.
 func (s *eioSocket) writePollResponse(w http.ResponseWriter, packets []eioPacket) {
-	w.Header().Set("Cache-Control", "no-store")
 	s.tracePackets(packets)
 	body, contentType := s.version.encodePayload(packets, s.binaryOK)
 	w.Header().Set("Content-Type", contentType)
@@ -1137,10 +1137,8 @@ func (s *eioSocket) writeFrames(ws *websocket.Conn, packets []eioPacket) error {
 	if len(packets) == 0 {
 		return nil
 	}
-	batch, _ := ws.NetConn().(*batchConn)
-	if batch != nil {
-		batch.begin()
-	}
+	batch := ws.NetConn().(*batchConn) // upgradeWebSocket makes every websocket over one
+	batch.begin()
 	_ = ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
 	var err error
 	for _, p := range packets {
@@ -1149,10 +1147,8 @@ func (s *eioSocket) writeFrames(ws *websocket.Conn, packets []eioPacket) error {
 			break
 		}
 	}
-	if batch != nil {
-		if flushErr := batch.end(); err == nil {
-			err = flushErr
-		}
+	if flushErr := batch.end(); err == nil {
+		err = flushErr
 	}
 	return err
 }
