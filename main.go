@@ -27,9 +27,9 @@
 //	Socket.IO client
 //	Namespaces and sockets
 //	Adapter: socket registry and rooms
+//	Demo handlers
 //	Printing the server like console.log
 //	Wire tracer
-//	Demo handlers
 //	main
 //
 // The specs this file follows:
@@ -556,8 +556,6 @@ type eioError struct {
 	message string
 }
 
-func (e *eioError) Error() string { return e.message }
-
 // The Engine.IO error codes, as engine.io sends them.
 var (
 	errTransportUnknown    = &eioError{http.StatusBadRequest, 0, "Transport unknown"}
@@ -602,13 +600,6 @@ func newEIOServer(cfg config, onConnection func(*eioSocket)) *eioServer {
 			WriteBufferPool: &sync.Pool{},
 		},
 	}
-}
-
-// clientsCount is engine.io's Server.clientsCount.
-func (srv *eioServer) clientsCount() int {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	return len(srv.clients)
 }
 
 func (srv *eioServer) lookup(sid eioSID) *eioSocket {
@@ -724,9 +715,6 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 	s.startHeartbeat()
 
 	if ws != nil {
-		s.mu.Lock()
-		s.ws = ws
-		s.mu.Unlock()
 		go s.writeLoop(ws)
 		s.readLoop(ws)
 		return
@@ -773,7 +761,6 @@ type eioSocket struct {
 	upgrading         bool            // probe answered, waiting for the upgrade packet
 	upgraded          bool            // the session has moved to websocket
 	probe             *websocket.Conn // the websocket being probed, during an upgrade
-	ws                *websocket.Conn // the websocket, once the session uses one
 	writeBuffer       []eioPacket     // packets waiting for a transport (engine.io writeBuffer)
 	changed           chan struct{}   // closed and replaced when a waiting writer has work
 	pollWaiting       bool            // a GET is being held open
@@ -1307,7 +1294,6 @@ func (s *eioSocket) probeUpgrade(ws *websocket.Conn) error {
 	s.upgrading = false
 	s.upgraded = true
 	s.probe = nil
-	s.ws = ws
 	s.notifyLocked()
 	return nil
 }
@@ -2104,9 +2090,6 @@ func newSocket(nsp *Namespace, c *client, id SocketID, auth map[string]any) *Soc
 // ID is socket.id.
 func (s *Socket) ID() SocketID { return s.id }
 
-// Handshake is socket.handshake.
-func (s *Socket) Handshake() Handshake { return s.handshake }
-
 // On registers a handler for an event from the client. "disconnect"
 // handlers get the reason as their one argument.
 func (s *Socket) On(event string, fn EventHandler) {
@@ -2383,6 +2366,77 @@ func (b *BroadcastOperator) Except(room Room) *BroadcastOperator {
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	p := Packet{Type: Event, Nsp: b.nsp.name, ID: noAck, Data: append([]any{event}, args...)}
 	return b.nsp.adapter.broadcast(p, broadcastOptions{rooms: b.rooms, except: b.except})
+}
+
+// === Demo handlers ==========================================================
+
+// registerDemoHandlers installs the events of the demo contract
+// (conformance/CONTRACT.md) on a namespace, plus "chat" for the page.
+func registerDemoHandlers(nsp *Namespace) {
+	nsp.On("connection", func(socket *Socket) {
+		socket.Emit("auth", socket.handshake.Auth)
+
+		socket.On("message", func(args []any, _ AckFunc) {
+			socket.Emit("message-back", args...)
+		})
+		socket.On("message-with-ack", func(args []any, ack AckFunc) {
+			if ack != nil {
+				ack(args...)
+			}
+		})
+		socket.On("join", func(args []any, ack AckFunc) {
+			if room, ok := firstString(args); ok {
+				socket.Join(Room(room))
+			}
+			if ack != nil {
+				ack(socket.Rooms())
+			}
+		})
+		socket.On("leave", func(args []any, ack AckFunc) {
+			if room, ok := firstString(args); ok {
+				socket.Leave(Room(room))
+			}
+			if ack != nil {
+				ack(socket.Rooms())
+			}
+		})
+		socket.On("to-room", func(args []any, _ AckFunc) {
+			if room, ok := firstString(args); ok {
+				socket.To(Room(room)).Emit("room-message", args...)
+			}
+		})
+		socket.On("broadcast", func(args []any, _ AckFunc) {
+			socket.Broadcast().Emit("broadcast-back", args...)
+		})
+		socket.On("disconnect-me", func([]any, AckFunc) {
+			socket.Disconnect()
+		})
+		socket.On("chat", func(args []any, _ AckFunc) {
+			if text, ok := firstString(args); ok {
+				nsp.Emit("chat", map[string]any{"from": socket.id, "text": text})
+			}
+		})
+	})
+}
+
+// firstString returns args[0] if it is a string.
+func firstString(args []any) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	s, ok := args[0].(string)
+	return s, ok
+}
+
+// echoEngine is the bare Engine.IO server at /engine.io/: every message,
+// text or binary, goes straight back. It is the layer below Socket.IO,
+// usable alone:
+//
+//	curl 'localhost:3000/engine.io/?EIO=4&transport=polling'
+func echoEngine(cfg config) *eioServer {
+	return newEIOServer(cfg, func(conn *eioSocket) {
+		conn.onMessage = func(p eioPacket) { conn.send(p) }
+	})
 }
 
 // === Printing the server like console.log ===================================
@@ -3195,77 +3249,6 @@ func traceFrames(logger *log.Logger) func(eioSID, string, eioPacket) {
 		}
 		logger.Printf("%s %s %s   %s", sid, arrow, shown, explainFrame(frame))
 	}
-}
-
-// === Demo handlers ==========================================================
-
-// registerDemoHandlers installs the events of the demo contract
-// (conformance/CONTRACT.md) on a namespace, plus "chat" for the page.
-func registerDemoHandlers(nsp *Namespace) {
-	nsp.On("connection", func(socket *Socket) {
-		socket.Emit("auth", socket.handshake.Auth)
-
-		socket.On("message", func(args []any, _ AckFunc) {
-			socket.Emit("message-back", args...)
-		})
-		socket.On("message-with-ack", func(args []any, ack AckFunc) {
-			if ack != nil {
-				ack(args...)
-			}
-		})
-		socket.On("join", func(args []any, ack AckFunc) {
-			if room, ok := firstString(args); ok {
-				socket.Join(Room(room))
-			}
-			if ack != nil {
-				ack(socket.Rooms())
-			}
-		})
-		socket.On("leave", func(args []any, ack AckFunc) {
-			if room, ok := firstString(args); ok {
-				socket.Leave(Room(room))
-			}
-			if ack != nil {
-				ack(socket.Rooms())
-			}
-		})
-		socket.On("to-room", func(args []any, _ AckFunc) {
-			if room, ok := firstString(args); ok {
-				socket.To(Room(room)).Emit("room-message", args...)
-			}
-		})
-		socket.On("broadcast", func(args []any, _ AckFunc) {
-			socket.Broadcast().Emit("broadcast-back", args...)
-		})
-		socket.On("disconnect-me", func([]any, AckFunc) {
-			socket.Disconnect()
-		})
-		socket.On("chat", func(args []any, _ AckFunc) {
-			if text, ok := firstString(args); ok {
-				nsp.Emit("chat", map[string]any{"from": socket.id, "text": text})
-			}
-		})
-	})
-}
-
-// firstString returns args[0] if it is a string.
-func firstString(args []any) (string, bool) {
-	if len(args) == 0 {
-		return "", false
-	}
-	s, ok := args[0].(string)
-	return s, ok
-}
-
-// echoEngine is the bare Engine.IO server at /engine.io/: every message,
-// text or binary, goes straight back. It is the layer below Socket.IO,
-// usable alone:
-//
-//	curl 'localhost:3000/engine.io/?EIO=4&transport=polling'
-func echoEngine(cfg config) *eioServer {
-	return newEIOServer(cfg, func(conn *eioSocket) {
-		conn.onMessage = func(p eioPacket) { conn.send(p) }
-	})
 }
 
 // === main ===================================================================

@@ -1179,7 +1179,7 @@ func TestProtocolViolations(t *testing.T) {
 			ws.expectClosed(t)
 		})
 	}
-	waitFor(t, "every session to close", func() bool { return ts.io.eio.clientsCount() == 0 })
+	waitFor(t, "every session to close", func() bool { return sessionCount(ts.io.eio) == 0 })
 }
 
 func TestAcks(t *testing.T) {
@@ -1552,7 +1552,7 @@ func TestManyClients(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
-	waitFor(t, "every session to close", func() bool { return ts.io.eio.clientsCount() == 0 })
+	waitFor(t, "every session to close", func() bool { return sessionCount(ts.io.eio) == 0 })
 }
 
 // askForAck connects over websocket and sends message-with-ack with ack id
@@ -1630,7 +1630,7 @@ func TestNoLeaks(t *testing.T) {
 	probe.close()
 	receive(t, held)
 	waitFor(t, "every session to close", func() bool {
-		return ts.io.eio.clientsCount() == 0 && ts.engine.clientsCount() == 0
+		return sessionCount(ts.io.eio) == 0 && sessionCount(ts.engine) == 0
 	})
 	for _, nsp := range []*Namespace{ts.io.sockets, ts.io.Of("/custom")} {
 		if n := namespaceSize(nsp); n != 0 {
@@ -1878,6 +1878,13 @@ func TestBroadcastOperator(t *testing.T) {
 }
 
 // === Helpers ================================================================
+
+// sessionCount is engine.io's clientsCount: the sessions an endpoint holds.
+func sessionCount(srv *eioServer) int {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return len(srv.clients)
+}
 
 // wait bounds every wait in these tests: a read, a request, a condition.
 const wait = 3 * time.Second
