@@ -60,6 +60,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -78,6 +79,7 @@ type config struct {
 	upgradeTimeout time.Duration // upgradeTimeout: time allowed for the websocket upgrade
 	connectTimeout time.Duration // connectTimeout: time a 4.x client has to join a namespace
 	maxPayload     int64         // maxHttpBufferSize: largest POST body or websocket message, in bytes
+	print          int           // -print: print as socket.io 2 (on Node 8) or 4 (on Node 20) does
 	quiet          bool          // -quiet: no printouts of io and io.sockets.sockets
 	trace          bool          // -trace: log every frame with its explanation
 }
@@ -91,11 +93,12 @@ func defaultConfig() config {
 		upgradeTimeout: 10000 * time.Millisecond,
 		connectTimeout: 45000 * time.Millisecond,
 		maxPayload:     1e6,
+		print:          2,
 	}
 }
 
 // loadConfig reads the environment (PORT, HOST, PING_INTERVAL, PING_TIMEOUT,
-// MAX_PAYLOAD) and then the command-line flags, which win.
+// CONNECT_TIMEOUT, MAX_PAYLOAD, PRINT) and then the command-line flags, which win.
 func loadConfig(args []string, getenv func(string) string) (config, error) {
 	cfg := defaultConfig()
 	if v := getenv("PORT"); v != "" {
@@ -105,7 +108,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	for _, e := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"PING_INTERVAL", &cfg.pingInterval}, {"PING_TIMEOUT", &cfg.pingTimeout}} {
+	}{{"PING_INTERVAL", &cfg.pingInterval}, {"PING_TIMEOUT", &cfg.pingTimeout}, {"CONNECT_TIMEOUT", &cfg.connectTimeout}} {
 		if v := getenv(e.name); v != "" {
 			ms, err := strconv.Atoi(v)
 			if err != nil || ms <= 0 {
@@ -121,6 +124,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		}
 		cfg.maxPayload = n
 	}
+	if v := getenv("PRINT"); v != "" {
+		cfg.print, _ = strconv.Atoi(v) // checked with the flag below
+	}
 
 	flags := flag.NewFlagSet("socketio-laid-open", flag.ContinueOnError)
 	flags.StringVar(&cfg.host, "host", cfg.host, "interface to listen on (HOST); empty means all")
@@ -128,14 +134,19 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	flags.DurationVar(&cfg.pingInterval, "ping-interval", cfg.pingInterval, "time between server pings, e.g. 25s (env PING_INTERVAL, in ms)")
 	flags.DurationVar(&cfg.pingTimeout, "ping-timeout", cfg.pingTimeout, "time a client has to answer a ping, e.g. 20s (env PING_TIMEOUT, in ms)")
 	flags.DurationVar(&cfg.upgradeTimeout, "upgrade-timeout", cfg.upgradeTimeout, "time allowed for the upgrade to websocket")
+	flags.DurationVar(&cfg.connectTimeout, "connect-timeout", cfg.connectTimeout, "time a 4.x client has to join a namespace (env CONNECT_TIMEOUT, in ms)")
 	flags.Int64Var(&cfg.maxPayload, "max-payload", cfg.maxPayload, "largest message or POST body in bytes (MAX_PAYLOAD)")
+	flags.IntVar(&cfg.print, "print", cfg.print, "print io as socket.io 2 (the tutorial's) or 4 does (PRINT)")
 	flags.BoolVar(&cfg.quiet, "quiet", false, "do not print io and io.sockets.sockets")
 	flags.BoolVar(&cfg.trace, "trace", false, "log every Engine.IO frame with an explanation")
 	if err := flags.Parse(args); err != nil {
 		return cfg, err
 	}
-	if cfg.pingInterval <= 0 || cfg.pingTimeout <= 0 || cfg.upgradeTimeout <= 0 || cfg.maxPayload <= 0 {
+	if cfg.pingInterval <= 0 || cfg.pingTimeout <= 0 || cfg.upgradeTimeout <= 0 || cfg.connectTimeout <= 0 || cfg.maxPayload <= 0 {
 		return cfg, errors.New("intervals, timeouts and the payload limit must be positive")
+	}
+	if cfg.print != 2 && cfg.print != 4 {
+		return cfg, fmt.Errorf("-print (PRINT) must be 2 or 4, got %d", cfg.print)
 	}
 	return cfg, nil
 }
@@ -539,14 +550,22 @@ func hasBinaryPacket(packets []eioPacket) bool {
 // session; only for 2.x clients are the two the same.
 type eioSID string
 
-// randomID returns 20 random URL-safe characters: 15 random bytes in base64,
-// the same shape as Node's base64id.
-func randomID() string {
+// base64id makes ids as Node's base64id package does: 12 random bytes, then
+// a counter in the last 3, in URL-safe base64. The 20 characters end in the
+// counter, which is how the tutorial's two tabs read …AAAA and …AAAB.
+// engine.io and socket.io 4 each count their own ids.
+type base64id struct{ count atomic.Uint32 }
+
+var sessionIDs, socketIDs base64id
+
+func (g *base64id) next() string {
 	var b [15]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if _, err := rand.Read(b[:12]); err != nil {
 		panic(err) // the system's random source failed: nothing sensible is left to do
 	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	n := g.count.Add(1) - 1
+	b[12], b[13], b[14] = byte(n>>16), byte(n>>8), byte(n)
+	return base64.URLEncoding.EncodeToString(b[:])
 }
 
 // eioError is an HTTP-level Engine.IO error. The body is JSON with the code.
@@ -771,7 +790,7 @@ type eioSocket struct {
 
 func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transport string) *eioSocket {
 	return &eioSocket{
-		sid:        eioSID(randomID()),
+		sid:        eioSID(sessionIDs.next()),
 		server:     srv,
 		version:    version,
 		binaryOK:   r.URL.Query().Get("b64") == "",
@@ -1706,20 +1725,25 @@ type sioProtocol struct {
 	connectReply func(nsp string, id SocketID) Packet
 
 	// connectError refuses a namespace: CONNECT_ERROR 44{"message":"…"} in
-	// v5, and the ERROR packet 44/nsp,"…" with a bare string in v4
-	// ("Difference between v5 and v4": "rename ERROR to CONNECT_ERROR").
-	connectError func(nsp, message string) Packet
+	// v5, with "data" when a middleware gave some; in v4 the ERROR packet
+	// carries the data, or else the message as a bare string ("Difference
+	// between v5 and v4": "rename ERROR to CONNECT_ERROR").
+	connectError func(nsp string, err *DataError) Packet
 }
 
 var sioV5 = &sioProtocol{
 	protocol:  5,
 	readsAuth: true,
-	socketID:  func(string, eioSID) SocketID { return SocketID(randomID()) },
+	socketID:  func(string, eioSID) SocketID { return SocketID(socketIDs.next()) },
 	connectReply: func(nsp string, id SocketID) Packet {
 		return Packet{Type: Connect, Nsp: nsp, ID: noAck, Data: map[string]any{"sid": id}}
 	},
-	connectError: func(nsp, message string) Packet {
-		return Packet{Type: ConnectError, Nsp: nsp, ID: noAck, Data: map[string]any{"message": message}}
+	connectError: func(nsp string, err *DataError) Packet {
+		data := map[string]any{"message": err.Message}
+		if err.Data != nil {
+			data["data"] = err.Data
+		}
+		return Packet{Type: ConnectError, Nsp: nsp, ID: noAck, Data: data}
 	},
 }
 
@@ -1735,8 +1759,11 @@ var sioV4 = &sioProtocol{
 	connectReply: func(nsp string, _ SocketID) Packet {
 		return Packet{Type: Connect, Nsp: nsp, ID: noAck}
 	},
-	connectError: func(nsp, message string) Packet {
-		return Packet{Type: ConnectError, Nsp: nsp, ID: noAck, Data: message}
+	connectError: func(nsp string, err *DataError) Packet {
+		if err.Data != nil {
+			return Packet{Type: ConnectError, Nsp: nsp, ID: noAck, Data: err.Data}
+		}
+		return Packet{Type: ConnectError, Nsp: nsp, ID: noAck, Data: err.Message}
 	},
 }
 
@@ -1832,29 +1859,42 @@ func namespaceName(nsp string) string {
 	return name
 }
 
-// connect joins the client to a namespace, or refuses with "Invalid
-// namespace" when the server has none of that name. The connection stays
-// open either way.
+// connect joins the client to a namespace once its middleware agrees, or
+// refuses with CONNECT_ERROR: "Invalid namespace" when the server has none
+// of that name, or the middleware's error. The connection stays open either
+// way.
 func (c *client) connect(nspName string, auth map[string]any) {
 	name := namespaceName(nspName)
 	nsp := c.server.namespace(name)
 	if nsp == nil {
-		c.send(c.protocol.connectError(name, "Invalid namespace"))
+		c.send(c.protocol.connectError(name, &DataError{Message: "Invalid namespace"}))
 		return
 	}
 	c.mu.Lock()
-	if c.nsps[name] != nil {
-		c.mu.Unlock()
+	joined := c.nsps[name] != nil
+	c.mu.Unlock()
+	if joined {
 		log.Printf("socket.io: closing %s: second CONNECT to %q", c.conn.sid, name)
 		c.conn.close("parse error")
 		return
 	}
 	socket := newSocket(nsp, c, c.protocol.socketID(name, c.conn.sid), auth)
-	c.nsps[name] = socket
-	c.mu.Unlock()
-
-	c.send(c.protocol.connectReply(name, socket.id))
-	nsp.add(socket)
+	nsp.run(socket, func(err error) {
+		if err != nil {
+			c.send(c.protocol.connectError(name, asDataError(err)))
+			return
+		}
+		c.mu.Lock()
+		closed := c.nsps == nil // onClose ran while the middleware did
+		if !closed {
+			c.nsps[name] = socket
+		}
+		c.mu.Unlock()
+		if !closed {
+			c.send(c.protocol.connectReply(name, socket.id))
+			nsp.add(socket)
+		}
+	})
 }
 
 // send encodes one packet for this client alone.
@@ -1891,13 +1931,15 @@ func (c *client) remove(nsp string) {
 }
 
 // onClose runs when the Engine.IO session ends: every socket of this client
-// disconnects with the session's reason.
+// disconnects with the session's reason. nsps becomes nil, so that a
+// middleware that finishes later does not join a closed client.
 func (c *client) onClose(reason string) {
 	c.mu.Lock()
 	sockets := make([]*Socket, 0, len(c.nsps))
 	for _, s := range c.nsps {
 		sockets = append(sockets, s)
 	}
+	c.nsps = nil
 	c.mu.Unlock()
 	for _, s := range sockets {
 		s.onClose(reason)
@@ -1952,6 +1994,9 @@ func (io *Server) namespace(name string) *Namespace {
 // On registers a handler on the main namespace: io.on("connection", …).
 func (io *Server) On(event string, fn func(*Socket)) { io.sockets.On(event, fn) }
 
+// Use adds a middleware to the main namespace: io.use(fn).
+func (io *Server) Use(fn Middleware) { io.sockets.Use(fn) }
+
 // To starts a broadcast to a room of the main namespace: io.to(room).emit(…).
 func (io *Server) To(room Room) *BroadcastOperator { return io.sockets.To(room) }
 
@@ -1969,7 +2014,56 @@ type Namespace struct {
 
 	mu                 sync.Mutex           // protects the fields below
 	sockets            map[SocketID]*Socket // Namespace.sockets: the tutorial's io.sockets.sockets
+	fns                []Middleware         // Namespace.fns (_fns in socket.io 4): what io.use(fn) registered
+	ids                int                  // Namespace.ids (_ids in socket.io 4): ack ids given by Emit so far
 	connectionHandlers []func(*Socket)      // what io.on("connection", fn) registered
+}
+
+// Middleware looks at a socket before its namespace accepts it:
+// io.use((socket, next) => …). It calls next(nil) to let the socket in, or
+// next(err) to refuse it; it may call next later, from another goroutine.
+type Middleware func(socket *Socket, next func(err error))
+
+// DataError is an error with data for the client: a middleware refuses with
+// next(&DataError{"not authorized", …}) where JavaScript sets err.data.
+type DataError struct {
+	Message string
+	Data    any
+}
+
+func (e *DataError) Error() string { return e.Message }
+
+// asDataError turns any error into the CONNECT_ERROR it sends.
+func asDataError(err error) *DataError {
+	var de *DataError
+	if errors.As(err, &de) {
+		return de
+	}
+	return &DataError{Message: err.Error()}
+}
+
+// Use adds a middleware to the namespace (namespace.use(fn)).
+func (n *Namespace) Use(fn Middleware) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.fns = append(n.fns, fn)
+}
+
+// run calls the middleware in order, each from the next of the one before,
+// then done with nil, or with the first error.
+func (n *Namespace) run(s *Socket, done func(error)) {
+	n.mu.Lock()
+	fns := append([]Middleware(nil), n.fns...)
+	n.mu.Unlock()
+	var step func(i int, err error)
+	step = func(i int, err error) {
+		if err != nil || i == len(fns) {
+			done(err)
+			return
+		}
+		fns[i](s, func(err error) { step(i+1, err) })
+	}
+	step(0, nil)
 }
 
 // On registers fn for "connection" (or its alias "connect").
@@ -1984,13 +2078,21 @@ func (n *Namespace) On(event string, fn func(*Socket)) {
 }
 
 // add registers a connected socket, puts it in the room named by its own id,
-// and runs the connection handlers.
+// and runs the connection handlers. It holds the socket's lock while it
+// registers, so a disconnect that races it either comes first (and add does
+// nothing) or finds the socket registered and removes it.
 func (n *Namespace) add(s *Socket) {
+	s.mu.Lock()
+	if !s.connected {
+		s.mu.Unlock()
+		return
+	}
 	n.mu.Lock()
 	n.sockets[s.id] = s
 	handlers := append([]func(*Socket){}, n.connectionHandlers...)
 	n.mu.Unlock()
 	n.adapter.addAll(s.id, []Room{Room(s.id)})
+	s.mu.Unlock()
 	for _, fn := range handlers {
 		fn(s)
 	}
@@ -2058,11 +2160,31 @@ type Socket struct {
 	client    *client
 	handshake Handshake
 
-	mu        sync.Mutex                // protects the fields below
-	connected bool                      // false once disconnected (socket.connected)
-	handlers  map[string][]EventHandler // socket.on(event, fn)
-	acks      map[int]AckFunc           // Socket.acks: waiting for the client's answer, by ack id
-	nextAckID int
+	mu        sync.Mutex      // protects the fields below
+	connected bool            // false once disconnected (socket.connected)
+	listeners []listener      // socket.on(event, fn), in the order registered
+	acks      map[int]AckFunc // Socket.acks: waiting for the client's answer, by ack id
+}
+
+// listener is one socket.on(event, fn). A socket has a handful, so a list
+// in order serves better than a map: it costs less and prints in the order
+// Node's _events shows.
+type listener struct {
+	event string
+	fn    EventHandler
+}
+
+// handlers returns the socket's handlers of one event.
+func (s *Socket) handlers(event string) []EventHandler {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var fns []EventHandler
+	for _, l := range s.listeners {
+		if l.event == event {
+			fns = append(fns, l.fn)
+		}
+	}
+	return fns
 }
 
 func newSocket(nsp *Namespace, c *client, id SocketID, auth map[string]any) *Socket {
@@ -2082,7 +2204,6 @@ func newSocket(nsp *Namespace, c *client, id SocketID, auth map[string]any) *Soc
 			Auth:    auth,
 		},
 		connected: true,
-		handlers:  map[string][]EventHandler{},
 		acks:      map[int]AckFunc{},
 	}
 }
@@ -2095,7 +2216,7 @@ func (s *Socket) ID() SocketID { return s.id }
 func (s *Socket) On(event string, fn EventHandler) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.handlers[event] = append(s.handlers[event], fn)
+	s.listeners = append(s.listeners, listener{event, fn})
 }
 
 // Emit sends an event to this client. []byte arguments travel as binary. If
@@ -2105,9 +2226,11 @@ func (s *Socket) Emit(event string, args ...any) error {
 	if n := len(args); n > 0 {
 		if ack, ok := args[n-1].(AckFunc); ok {
 			args = args[:n-1]
+			s.nsp.mu.Lock()
+			p.ID = s.nsp.ids // ack ids count per namespace, as in socket.io
+			s.nsp.ids++
+			s.nsp.mu.Unlock()
 			s.mu.Lock()
-			p.ID = s.nextAckID
-			s.nextAckID++
 			s.acks[p.ID] = ack
 			s.mu.Unlock()
 		}
@@ -2129,10 +2252,7 @@ func (s *Socket) onEvent(p Packet) {
 	if !ok {
 		name = args[0].(json.Number).String()
 	}
-	s.mu.Lock()
-	handlers := s.handlers[name]
-	s.mu.Unlock()
-
+	handlers := s.handlers(name)
 	var ack AckFunc
 	if p.ID != noAck {
 		var once sync.Once
@@ -2193,13 +2313,12 @@ func (s *Socket) onClose(reason string) {
 		return
 	}
 	s.connected = false
-	handlers := s.handlers["disconnect"]
 	s.acks = map[int]AckFunc{}
 	s.mu.Unlock()
 
 	s.nsp.remove(s)
 	s.client.remove(s.nsp.name)
-	for _, fn := range handlers {
+	for _, fn := range s.handlers("disconnect") {
 		fn([]any{reason}, nil)
 	}
 }
@@ -2369,6 +2488,32 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 }
 
 // === Demo handlers ==========================================================
+
+// newDemoServer builds what `go run .` serves, and what the tests test:
+// socket.io with the demo contract on "/" and "/custom", "/private" behind
+// a middleware, and the bare Engine.IO echo server.
+func newDemoServer(cfg config) (*Server, *eioServer) {
+	io := NewServer(cfg)
+	registerDemoHandlers(io.sockets)
+	registerDemoHandlers(io.Of("/custom"))
+	private := io.Of("/private")
+	private.Use(requireToken)
+	registerDemoHandlers(private)
+	return io, echoEngine(cfg)
+}
+
+// requireToken is a middleware that lets in only a client that shows the
+// token: io("/private", {auth: {token: "letmein"}}) with a 4.x client, or
+// io("/private", {query: {token: "letmein"}}) with a 2.x one, which has no
+// auth. The others get CONNECT_ERROR with data saying what to send.
+func requireToken(socket *Socket, next func(error)) {
+	token, _ := socket.handshake.Auth["token"].(string)
+	if token == "letmein" || socket.handshake.Query.Get("token") == "letmein" {
+		next(nil)
+		return
+	}
+	next(&DataError{Message: "not authorized", Data: map[string]any{"expected": "token letmein"}})
+}
 
 // registerDemoHandlers installs the events of the demo contract
 // (conformance/CONTRACT.md) on a namespace, plus "chat" for the page.
@@ -2601,10 +2746,8 @@ func (s *Socket) inspectFields() []jsField {
 	s.mu.Lock()
 	connected := s.connected
 	events := map[string][]any{}
-	for event, fns := range s.handlers {
-		for _, fn := range fns {
-			events[event] = append(events[event], jsFunc(fn))
-		}
+	for _, l := range s.listeners {
+		events[l.event] = append(events[l.event], jsFunc(l.fn))
 	}
 	ackIDs := make([]int, 0, len(s.acks))
 	for id := range s.acks {
@@ -3285,16 +3428,16 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	io := NewServer(cfg)
-	registerDemoHandlers(io.sockets)
-	registerDemoHandlers(io.Of("/custom"))
-	engine := echoEngine(cfg)
+	io, engine := newDemoServer(cfg)
 	if cfg.trace {
 		io.eio.trace = traceFrames(log.New(os.Stderr, "", log.Ltime|log.Lmicroseconds))
 		engine.trace = io.eio.trace
 	}
-	if !cfg.quiet {
-		io.On("connection", func(*Socket) { fmt.Println("io.sockets.sockets: ", inspectSockets(io)) })
+	if !cfg.quiet { // the tutorial's own handlers
+		io.On("connection", func(socket *Socket) {
+			fmt.Println("io.sockets.sockets: ", inspectSockets(io))
+			socket.On("disconnect", func(reason []any, _ AckFunc) { fmt.Println(socket.id, "disconnected:", reason[0]) })
+		})
 	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.host, cfg.port))

@@ -799,6 +799,22 @@ const (
 	errorUnsupported      = `{"code":5,"message":"Unsupported protocol version"}`
 )
 
+// TestBase64ID checks the shape of Node's ids: 20 URL-safe characters that
+// end in a counter, as the tutorial's riIk7xPKPqrcmqVUAAAA and
+// hCF0R-0W6qrBcIn1AAAB do.
+func TestBase64ID(t *testing.T) {
+	var ids base64id
+	for i, tail := range []string{"AAAA", "AAAB", "AAAC"} {
+		id := ids.next()
+		if len(id) != 20 || !strings.HasSuffix(id, tail) || strings.ContainsAny(id, "+/=") {
+			t.Errorf("id %d is %q, want 20 URL-safe characters ending in %s", i, id, tail)
+		}
+	}
+	if a, b := ids.next(), ids.next(); a[:16] == b[:16] {
+		t.Errorf("%q and %q share their random part", a, b)
+	}
+}
+
 func TestHandshakeV4(t *testing.T) {
 	ts := newTestServer(t)
 	t.Run("polling", func(t *testing.T) {
@@ -1416,6 +1432,50 @@ func TestEIO3Polling(t *testing.T) {
 	}
 }
 
+// TestMiddleware runs requireToken, the middleware in front of /private,
+// with both generations of client: a refusal carries the middleware's data,
+// in a CONNECT_ERROR object (v5) or as the ERROR packet's whole payload (v4).
+func TestMiddleware(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("v5 refused", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/private,{"token":"guess"}`)
+		pc.expect(t, `44/private,{"data":{"expected":"token letmein"},"message":"not authorized"}`)
+		if namespaceSize(ts.io.Of("/private")) != 0 {
+			t.Error("a refused socket is in /private")
+		}
+	})
+	t.Run("v5 accepted", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/private,{"token":"letmein"}`)
+		connectReplySID(t, pc.next(t), "40/private,")
+		pc.expect(t, `42/private,["auth",{"token":"letmein"}]`)
+	})
+	t.Run("v4 refused", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+		expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+		expect(t, pc.post(t, "11:40/private,"), 200, "ok")
+		expect(t, pc.get(t), 200, `39:44/private,{"expected":"token letmein"}`)
+	})
+	t.Run("v4 accepted", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling&token=letmein")
+		expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+		expect(t, pc.post(t, "11:40/private,"), 200, "ok")
+		expect(t, pc.get(t), 200, `11:40/private,22:42/private,["auth",{}]`)
+		if !namespaceHas(ts.io.Of("/private"), SocketID("/private#"+pc.sid)) {
+			t.Errorf("no socket /private#%s in /private", pc.sid)
+		}
+	})
+	t.Run("next called later, from another goroutine", func(t *testing.T) {
+		nsp := ts.io.Of("/later")
+		nsp.Use(func(s *Socket, next func(error)) { time.AfterFunc(10*time.Millisecond, func() { next(nil) }) })
+		nsp.Use(func(s *Socket, next func(error)) { next(errors.New("second says no")) })
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/later,`)
+		pc.expect(t, `44/later,{"message":"second says no"}`)
+	})
+}
+
 func TestEIO3Base64(t *testing.T) {
 	ts := newTestServer(t)
 	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling&b64=1")
@@ -1993,11 +2053,8 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	cfg := testConfig()
-	io := NewServer(cfg)
-	registerDemoHandlers(io.sockets)
-	registerDemoHandlers(io.Of("/custom"))
-	ts := &testServer{io: io, records: make(chan []any, 16), answers: make(chan []any, 16)}
+	io, engine := newDemoServer(testConfig())
+	ts := &testServer{io: io, engine: engine, records: make(chan []any, 16), answers: make(chan []any, 16)}
 	io.Of("/test").On("connection", func(socket *Socket) {
 		socket.On("record", func(args []any, _ AckFunc) { ts.records <- args })
 		socket.On("ask", func(args []any, _ AckFunc) {
@@ -2005,7 +2062,6 @@ func newTestServer(t *testing.T) *testServer {
 			_ = socket.Emit("question", append(args, answer)...)
 		})
 	})
-	ts.engine = echoEngine(cfg)
 	ts.Server = httptest.NewServer(newMux(io, ts.engine))
 	ts.client = &http.Client{Timeout: wait, Transport: &http.Transport{}}
 	t.Cleanup(func() {
