@@ -40,6 +40,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
@@ -54,6 +55,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"reflect"
 	"runtime"
 	"sort"
@@ -61,6 +63,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -79,6 +82,7 @@ type config struct {
 	upgradeTimeout time.Duration // upgradeTimeout: time allowed for the websocket upgrade
 	connectTimeout time.Duration // connectTimeout: time a 4.x client has to join a namespace
 	maxPayload     int64         // maxHttpBufferSize: largest POST body or websocket message, in bytes
+	corsOrigins    []string      // -cors-origin: pages of other origins allowed in; none means no CORS at all
 	print          int           // -print: print as socket.io 2 (on Node 8) or 4 (on Node 20) does
 	quiet          bool          // -quiet: no printouts of io and io.sockets.sockets
 	trace          bool          // -trace: log every frame with its explanation
@@ -98,7 +102,8 @@ func defaultConfig() config {
 }
 
 // loadConfig reads the environment (PORT, HOST, PING_INTERVAL, PING_TIMEOUT,
-// CONNECT_TIMEOUT, MAX_PAYLOAD, PRINT) and then the command-line flags, which win.
+// CONNECT_TIMEOUT, MAX_PAYLOAD, CORS_ORIGIN, PRINT) and then the command-line
+// flags, which win.
 func loadConfig(args []string, getenv func(string) string) (config, error) {
 	cfg := defaultConfig()
 	if v := getenv("PORT"); v != "" {
@@ -136,11 +141,17 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	flags.DurationVar(&cfg.upgradeTimeout, "upgrade-timeout", cfg.upgradeTimeout, "time allowed for the upgrade to websocket")
 	flags.DurationVar(&cfg.connectTimeout, "connect-timeout", cfg.connectTimeout, "time a 4.x client has to join a namespace (env CONNECT_TIMEOUT, in ms)")
 	flags.Int64Var(&cfg.maxPayload, "max-payload", cfg.maxPayload, "largest message or POST body in bytes (MAX_PAYLOAD)")
+	cors := flags.String("cors-origin", getenv("CORS_ORIGIN"), "origins whose pages may connect, comma-separated, or * (CORS_ORIGIN)")
 	flags.IntVar(&cfg.print, "print", cfg.print, "print io as socket.io 2 (the tutorial's) or 4 does (PRINT)")
 	flags.BoolVar(&cfg.quiet, "quiet", false, "do not print io and io.sockets.sockets")
 	flags.BoolVar(&cfg.trace, "trace", false, "log every Engine.IO frame with an explanation")
 	if err := flags.Parse(args); err != nil {
 		return cfg, err
+	}
+	for _, origin := range strings.Split(*cors, ",") {
+		if origin = strings.TrimSpace(origin); origin != "" {
+			cfg.corsOrigins = append(cfg.corsOrigins, origin)
+		}
 	}
 	if cfg.pingInterval <= 0 || cfg.pingTimeout <= 0 || cfg.upgradeTimeout <= 0 || cfg.connectTimeout <= 0 || cfg.maxPayload <= 0 {
 		return cfg, errors.New("intervals, timeouts and the payload limit must be positive")
@@ -581,7 +592,7 @@ var (
 	errSessionUnknown      = &eioError{http.StatusBadRequest, 1, "Session ID unknown"}
 	errBadHandshakeMethod  = &eioError{http.StatusBadRequest, 2, "Bad handshake method"}
 	errBadRequest          = &eioError{http.StatusBadRequest, 3, "Bad request"}
-	errForbidden           = &eioError{http.StatusForbidden, 4, "Forbidden"} // for a hook that refuses handshakes; this server has none
+	errForbidden           = &eioError{http.StatusForbidden, 4, "Forbidden"}
 	errUnsupportedProtocol = &eioError{http.StatusBadRequest, 5, "Unsupported protocol version"}
 )
 
@@ -603,6 +614,8 @@ type eioServer struct {
 
 	mu      sync.Mutex            // protects clients
 	clients map[eioSID]*eioSocket // engine.io Server.clients; its size is clientsCount
+
+	writers sync.WaitGroup // the websocket write loops, which shutdown waits for
 }
 
 func newEIOServer(cfg config, onConnection func(*eioSocket)) *eioServer {
@@ -633,6 +646,26 @@ func (srv *eioServer) remove(sid eioSID) {
 	delete(srv.clients, sid)
 }
 
+// shutdown closes every session, then waits until the websocket write loops
+// have sent their last frames, or until ctx ends.
+func (srv *eioServer) shutdown(ctx context.Context) {
+	srv.mu.Lock()
+	sessions := make([]*eioSocket, 0, len(srv.clients))
+	for _, s := range srv.clients {
+		sessions = append(sessions, s)
+	}
+	srv.mu.Unlock()
+	for _, s := range sessions {
+		s.close(reasonShutdown)
+	}
+	done := make(chan struct{})
+	go func() { srv.writers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
 // ServeHTTP routes every Engine.IO request. It checks the transport, then
 // the protocol version, then the session. engine.io checks EIO only on the
 // handshake; checking it on every request is stricter and costs nothing.
@@ -642,6 +675,17 @@ func (srv *eioServer) remove(sid eioSID) {
 //	POST ?EIO=4&transport=polling&sid=…         send
 //	GET  ?EIO=4&transport=websocket[&sid=…]     websocket, or upgrade of a session
 func (srv *eioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	allowed, cors := srv.checkOrigin(w, r)
+	if !allowed {
+		writeEIOError(w, errForbidden)
+		return
+	}
+	if cors && r.Method == http.MethodOptions { // a CORS preflight
+		w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+		w.Header().Set("Access-Control-Allow-Headers", r.Header.Get("Access-Control-Request-Headers"))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	q := r.URL.Query()
 	transport := q.Get("transport")
 	if transport != "polling" && transport != "websocket" {
@@ -683,6 +727,33 @@ func (srv *eioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.servePolling(w, r)
+}
+
+// checkOrigin applies -cors-origin to a request from a web page, which
+// names its page's origin in an Origin header. Without the setting anything
+// goes, as with socket.io 4's defaults: no CORS headers, so a page from
+// elsewhere cannot read polling answers, yet its websocket is accepted —
+// how cross-site websocket hijacking happens. With the setting, an origin
+// on the list (or any, for *) gets CORS headers and the others are refused
+// on both transports. Requests with no Origin, and the server's own pages,
+// always pass.
+func (srv *eioServer) checkOrigin(w http.ResponseWriter, r *http.Request) (allowed, cors bool) {
+	origin := r.Header.Get("Origin")
+	if origin == "" || len(srv.cfg.corsOrigins) == 0 {
+		return true, false
+	}
+	if u, err := url.Parse(origin); err == nil && u.Host == r.Host {
+		return true, false // same origin
+	}
+	for _, o := range srv.cfg.corsOrigins {
+		if o == "*" || o == origin {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			w.Header().Add("Vary", "Origin")
+			return true, true
+		}
+	}
+	return false, false
 }
 
 // openPacket is the handshake packet, the first thing a client reads:
@@ -734,6 +805,7 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 	s.startHeartbeat()
 
 	if ws != nil {
+		srv.writers.Add(1)
 		go s.writeLoop(ws)
 		s.readLoop(ws)
 		return
@@ -840,6 +912,9 @@ func (s *eioSocket) send(packets ...eioPacket) {
 		s.close("transport error")
 	}
 }
+
+// reasonShutdown is the close reason when the process stops, socket.io's.
+const reasonShutdown = "server shutting down"
 
 // close ends the session once, whatever the reason, and tells the layer
 // above. Waiting writers wake up and finish.
@@ -1113,22 +1188,30 @@ const wsWriteWait = 10 * time.Second
 // session moves to the websocket and ends when the session closes, closing
 // the connection, which also ends readLoop.
 func (s *eioSocket) writeLoop(ws *websocket.Conn) {
+	defer s.server.writers.Done()
 	defer ws.Close()
 	for {
 		s.mu.Lock()
 		packets := s.writeBuffer
 		s.writeBuffer = nil
-		open := s.readyState == "open"
+		open, reason := s.readyState == "open", s.closeReason
 		changed := s.changed
 		s.mu.Unlock()
 
+		if !open && reason != "transport close" {
+			packets = append(packets, eioPacket{typ: eioClose}) // the server ends it: say so
+		}
 		s.tracePackets(packets)
 		if err := s.writeFrames(ws, packets); err != nil {
 			s.close("transport error")
 			return
 		}
 		if !open {
-			closeFrame := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+			code := websocket.CloseNormalClosure
+			if reason == reasonShutdown {
+				code = websocket.CloseGoingAway
+			}
+			closeFrame := websocket.FormatCloseMessage(code, "")
 			_ = ws.WriteControl(websocket.CloseMessage, closeFrame, time.Now().Add(time.Second)) // best effort
 			return
 		}
@@ -1228,6 +1311,14 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 			s.close("transport close")
 			return
 		}
+		if messageType == websocket.TextMessage && !utf8.Valid(data) {
+			// RFC 6455 §8.1: a text frame that is not UTF-8 fails the
+			// connection, with status 1007, as Node's ws does.
+			closeFrame := websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "invalid UTF-8")
+			_ = ws.WriteControl(websocket.CloseMessage, closeFrame, time.Now().Add(time.Second))
+			s.close("transport error")
+			return
+		}
 		p, err := s.version.decodeFrame(messageType, data)
 		if err != nil {
 			s.close("parse error")
@@ -1247,26 +1338,25 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 // sent twice. Anything else on the probe, or nothing within upgradeTimeout,
 // cancels the upgrade and polling goes on.
 func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	busy := s.transport != "polling" || s.probe != nil
-	s.mu.Unlock()
-	if busy {
-		writeEIOError(w, errBadRequest) // a second websocket for this session
-		return
-	}
 	ws, err := s.server.upgradeWebSocket(w, r)
 	if err != nil {
 		return
 	}
 	ws.SetReadLimit(s.server.cfg.maxPayload) // the probe frames count too
 	s.mu.Lock()
-	if s.readyState != "open" || s.probe != nil {
-		s.mu.Unlock()
+	busy := s.transport != "polling" || s.probe != nil || s.readyState != "open"
+	if !busy {
+		s.probe = ws
+	}
+	s.mu.Unlock()
+	if busy {
+		// A second websocket for this session. engine.io completes its
+		// handshake and closes it at once, with an empty close frame; the
+		// session's own transport goes on.
+		_ = ws.WriteControl(websocket.CloseMessage, nil, time.Now().Add(time.Second))
 		_ = ws.Close()
 		return
 	}
-	s.probe = ws
-	s.mu.Unlock()
 
 	if err := s.probeUpgrade(ws); err != nil {
 		s.mu.Lock()
@@ -1277,6 +1367,7 @@ func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		_ = ws.Close()
 		return
 	}
+	s.server.writers.Add(1)
 	go s.writeLoop(ws)
 	s.readLoop(ws)
 }
@@ -3448,8 +3539,46 @@ func main() {
 	if !cfg.quiet {
 		fmt.Println(inspectServer(io))
 	}
-	// No write timeout: a long-poll GET is held open on purpose. The header
-	// timeout stops clients that open connections and never finish a request.
-	server := &http.Server{Handler: newMux(io, engine), ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(server.Serve(ln))
+	if err := serveUntilSignal(newHTTPServer(newMux(io, engine)), ln, io.eio, engine); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// newHTTPServer sets the HTTP timeouts. There is no write timeout: a
+// long-poll GET is held open on purpose. ReadHeaderTimeout stops a client
+// that opens a connection and never finishes its request; IdleTimeout closes
+// a keep-alive connection that nobody uses.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
+}
+
+// serveUntilSignal serves until SIGINT (Ctrl-C) or SIGTERM, then shuts down
+// within 5 s: it stops accepting, closes every session — a held GET gets the
+// close packet 1, a websocket gets 1 and a close frame — and waits for those
+// last answers to leave.
+func serveUntilSignal(server *http.Server, ln net.Listener, engines ...*eioServer) error {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-stop:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	server.RegisterOnShutdown(func() { // runs once the listener is closed
+		for _, e := range engines {
+			go e.shutdown(ctx)
+		}
+	})
+	err := server.Shutdown(ctx) // waits for the held GETs to answer
+	for _, e := range engines {
+		e.shutdown(ctx) // again, for a session that opened meanwhile; and wait for the websockets
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil // some client did not take its last answer in time; exit all the same
+	}
+	return err
 }

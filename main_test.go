@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
@@ -35,6 +36,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 	"unicode"
@@ -1069,12 +1071,34 @@ func TestUpgradeWithMessageInFlight(t *testing.T) {
 	ws.sendText(t, `42["message","c"]`)
 	ws.expectText(t, `42["message-back","c"]`)
 
-	// Polling is over for this session, and a second websocket is refused.
+	// Polling is over for this session. A second websocket completes its
+	// handshake and is closed at once with an empty close frame (status
+	// 1005 to the client), as engine.io does; the first goes on.
 	expect(t, pc.get(t), 400, errorBadRequest)
 	expect(t, pc.post(t, `42["message","late"]`), 400, errorBadRequest)
-	if _, resp, err := tryDialWS(ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false); err == nil || resp == nil || resp.StatusCode != 400 {
-		t.Errorf("second websocket for the session: err %v, want a 400 answer", err)
+	second := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false)
+	if err := second.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseNoStatusReceived) {
+		t.Errorf("second websocket for the session: %v, want an empty close frame", err)
 	}
+	ws.sendText(t, `42["message","d"]`)
+	ws.expectText(t, `42["message-back","d"]`)
+}
+
+// TestInvalidUTF8 sends a text frame that is not UTF-8: RFC 6455 §8.1 says
+// the server must fail the connection, with status 1007. Other clients go
+// on.
+func TestInvalidUTF8(t *testing.T) {
+	ts := newTestServer(t)
+	other, _ := dialSocketIO(t, ts)
+	bad, _ := dialSocketIO(t, ts)
+	if err := bad.write(websocket.TextMessage, []byte("42[\"message\",\"\xff\"]")); err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseInvalidFramePayloadData) {
+		t.Errorf("after invalid UTF-8: %v, want close 1007", err)
+	}
+	other.sendText(t, `42["message","ok"]`)
+	other.expectText(t, `42["message-back","ok"]`)
 }
 
 // TestUpgradeWithoutWaiting: a client may send 5 right after 2probe,
@@ -1937,6 +1961,187 @@ func TestBroadcastOperator(t *testing.T) {
 	}
 }
 
+// === Origins, HTTP timeouts and shutdown ===================================
+
+// TestOrigins checks -cors-origin on both transports. Without it, as with
+// socket.io 4's defaults, a page from elsewhere gets no CORS headers but its
+// websocket is accepted; with it, only the listed origins get in.
+func TestOrigins(t *testing.T) {
+	const good, evil = "http://good.example", "http://evil.example"
+	request := func(ts *testServer, method, path, origin string, header ...string) httpResult {
+		req, _ := http.NewRequest(method, ts.URL+path, nil)
+		req.Header.Set("Origin", origin)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := ts.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return httpResult{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	}
+	dial := func(ts *testServer, origin string) int {
+		h := http.Header{"Origin": {origin}}
+		conn, resp, _ := websocket.DefaultDialer.Dial(ts.wsURL("/socket.io/?EIO=4&transport=websocket"), h)
+		if conn != nil {
+			conn.Close()
+		}
+		if resp == nil {
+			return 0
+		}
+		return resp.StatusCode
+	}
+	const handshake = "/socket.io/?EIO=4&transport=polling"
+
+	t.Run("no setting", func(t *testing.T) {
+		ts := newTestServer(t)
+		r := request(ts, "GET", handshake, evil)
+		if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("polling from %s: %d, CORS %q; want 200 and no CORS headers", evil, r.status, r.header.Get("Access-Control-Allow-Origin"))
+		}
+		if status := dial(ts, evil); status != 101 {
+			t.Errorf("websocket from %s: %d, want 101", evil, status)
+		}
+	})
+	t.Run("a list", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.corsOrigins = []string{good}
+		ts := newTestServerWith(t, cfg)
+		r := request(ts, "GET", handshake, good)
+		if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != good || r.header.Get("Access-Control-Allow-Credentials") != "true" {
+			t.Errorf("polling from %s: %d %v, want 200 with CORS headers", good, r.status, r.header)
+		}
+		pre := request(ts, "OPTIONS", handshake+"&sid=x", good, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
+		if pre.status != 204 || pre.header.Get("Access-Control-Allow-Methods") != "GET, POST" || pre.header.Get("Access-Control-Allow-Headers") != "content-type" {
+			t.Errorf("preflight: %d %v, want 204 allowing GET, POST and content-type", pre.status, pre.header)
+		}
+		expect(t, request(ts, "GET", handshake, evil), 403, `{"code":4,"message":"Forbidden"}`)
+		if status := dial(ts, good); status != 101 {
+			t.Errorf("websocket from %s: %d, want 101", good, status)
+		}
+		if status := dial(ts, evil); status != 403 {
+			t.Errorf("websocket from %s: %d, want 403", evil, status)
+		}
+		if r := request(ts, "GET", handshake, ts.URL); r.status != 200 {
+			t.Errorf("the server's own page: %d, want 200", r.status)
+		}
+		expect(t, ts.get(t, "/socket.io/?EIO=4&transport=abc"), 400, errorTransportUnknown) // no Origin: curl, or a Node client
+	})
+	t.Run("any", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.corsOrigins = []string{"*"}
+		ts := newTestServerWith(t, cfg)
+		if r := request(ts, "GET", handshake, evil); r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != evil {
+			t.Errorf("polling from %s: %d %v, want 200 with CORS headers", evil, r.status, r.header)
+		}
+	})
+}
+
+// TestHTTPTimeouts runs newHTTPServer's timeouts, shortened: a client that
+// sends half a request line, and one that idles after a response, are both
+// cut off.
+func TestHTTPTimeouts(t *testing.T) {
+	srv := newHTTPServer(http.NotFoundHandler())
+	if srv.ReadHeaderTimeout <= 0 || srv.IdleTimeout <= 0 {
+		t.Fatalf("ReadHeaderTimeout %v, IdleTimeout %v: want both set", srv.ReadHeaderTimeout, srv.IdleTimeout)
+	}
+	srv.ReadHeaderTimeout, srv.IdleTimeout = 100*time.Millisecond, 100*time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	closedAfter := func(t *testing.T, request string, responses int) time.Duration {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(wait))
+		fmt.Fprint(conn, request)
+		start := time.Now()
+		r := bufio.NewReader(conn)
+		for i := 0; i < responses; i++ {
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			start = time.Now()
+		}
+		rest, err := io.ReadAll(r) // net/http may answer 400 to a half request first
+		if err != nil || len(rest) > 0 && !strings.HasPrefix(string(rest), "HTTP/1.1 400") {
+			t.Fatalf("read %q, %v; want the server to close the connection", rest, err)
+		}
+		return time.Since(start)
+	}
+	t.Run("half a request line", func(t *testing.T) {
+		if d := closedAfter(t, "GET /socket.io/?EIO=4", 0); d < 90*time.Millisecond {
+			t.Errorf("closed after %v, before ReadHeaderTimeout", d)
+		}
+	})
+	t.Run("idle after a response", func(t *testing.T) {
+		if d := closedAfter(t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1); d < 90*time.Millisecond {
+			t.Errorf("closed after %v, before IdleTimeout", d)
+		}
+	})
+}
+
+// TestShutdown runs the binary as `go run .` would, holds a polling and a
+// websocket client, and sends SIGTERM: the held GET gets the close packet,
+// the websocket gets it too and then a close frame 1001 (going away), and
+// the process exits 0.
+func TestShutdown(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "sio")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	cmd := exec.Command(bin, "-quiet", "-host", "127.0.0.1", "-port", port)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	ts := &testServer{Server: &httptest.Server{URL: "http://127.0.0.1:" + port}, client: &http.Client{Timeout: wait}}
+	waitFor(t, "the binary to listen", func() bool { return ts.request("GET", "/", "", "").err == nil })
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	ws, _, err := tryDialWS(ts, "/socket.io/?EIO=4&transport=websocket", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parseOpen(t, ws.nextText(t))
+	held := pc.getAsync()
+	time.Sleep(200 * time.Millisecond) // another process: let its server take the GET and hold it
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, receive(t, held), 200, "1")
+	ws.expectText(t, "1")
+	if err := ws.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Errorf("websocket: %v, want close 1001 (going away)", err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit: %v, want status 0", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("still running 5 s after SIGTERM")
+	}
+}
+
 // === Helpers ================================================================
 
 // sessionCount is engine.io's clientsCount: the sessions an endpoint holds.
@@ -2053,7 +2258,13 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	io, engine := newDemoServer(testConfig())
+	return newTestServerWith(t, testConfig())
+}
+
+// newTestServerWith is newTestServer with other settings.
+func newTestServerWith(t *testing.T, cfg config) *testServer {
+	t.Helper()
+	io, engine := newDemoServer(cfg)
 	ts := &testServer{io: io, engine: engine, records: make(chan []any, 16), answers: make(chan []any, 16)}
 	io.Of("/test").On("connection", func(socket *Socket) {
 		socket.On("record", func(args []any, _ AckFunc) { ts.records <- args })
@@ -2180,9 +2391,13 @@ type pollClient struct {
 // closes the session when the test ends.
 func openPolling(t *testing.T, ts *testServer, path string) *pollClient {
 	t.Helper()
-	pc := &pollClient{ts: ts, srv: ts.io.eio, eio: 4}
-	if strings.HasPrefix(path, "/engine.io/") {
+	pc := &pollClient{ts: ts, eio: 4}
+	switch {
+	case ts.io == nil: // a server in another process
+	case strings.HasPrefix(path, "/engine.io/"):
 		pc.srv = ts.engine
+	default:
+		pc.srv = ts.io.eio
 	}
 	if strings.Contains(path, "EIO=3") {
 		pc.eio = 3
