@@ -82,7 +82,7 @@ type config struct {
 	upgradeTimeout time.Duration // upgradeTimeout: time allowed for the websocket upgrade
 	connectTimeout time.Duration // connectTimeout: time a 4.x client has to join a namespace
 	maxPayload     int64         // maxHttpBufferSize: largest POST body or websocket message, in bytes
-	corsOrigins    []string      // -cors-origin: pages of other origins allowed in; none means no CORS at all
+	corsOrigin     string        // -cors-origin: origins whose pages may connect ("a,b" or *); "" means no CORS
 	print          int           // -print: print as socket.io 2 (on Node 8) or 4 (on Node 20) does
 	quiet          bool          // -quiet: no printouts of io and io.sockets.sockets
 	trace          bool          // -trace: log every frame with its explanation
@@ -101,57 +101,36 @@ func defaultConfig() config {
 	}
 }
 
-// loadConfig reads the environment (PORT, HOST, PING_INTERVAL, PING_TIMEOUT,
-// CONNECT_TIMEOUT, MAX_PAYLOAD, CORS_ORIGIN, PRINT) and then the command-line
-// flags, which win.
+// loadConfig reads the environment, then the command line: each variable
+// sets a flag, so PORT=3100 (as the test harnesses start the server) and
+// -port 3100 are checked alike, and a flag given on the command line wins.
 func loadConfig(args []string, getenv func(string) string) (config, error) {
 	cfg := defaultConfig()
-	if v := getenv("PORT"); v != "" {
-		cfg.port = v
-	}
-	cfg.host = getenv("HOST")
-	for _, e := range []struct {
-		name string
-		dst  *time.Duration
-	}{{"PING_INTERVAL", &cfg.pingInterval}, {"PING_TIMEOUT", &cfg.pingTimeout}, {"CONNECT_TIMEOUT", &cfg.connectTimeout}} {
-		if v := getenv(e.name); v != "" {
-			ms, err := strconv.Atoi(v)
-			if err != nil || ms <= 0 {
-				return cfg, fmt.Errorf("%s must be a positive number of milliseconds, got %q", e.name, v)
-			}
-			*e.dst = time.Duration(ms) * time.Millisecond
-		}
-	}
-	if v := getenv("MAX_PAYLOAD"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return cfg, fmt.Errorf("MAX_PAYLOAD must be a positive number of bytes, got %q", v)
-		}
-		cfg.maxPayload = n
-	}
-	if v := getenv("PRINT"); v != "" {
-		cfg.print, _ = strconv.Atoi(v) // checked with the flag below
-	}
-
 	flags := flag.NewFlagSet("socketio-laid-open", flag.ContinueOnError)
-	flags.StringVar(&cfg.host, "host", cfg.host, "interface to listen on (HOST); empty means all")
+	flags.StringVar(&cfg.host, "host", "", "interface to listen on (HOST); empty means all")
 	flags.StringVar(&cfg.port, "port", cfg.port, "port to listen on (PORT)")
-	flags.DurationVar(&cfg.pingInterval, "ping-interval", cfg.pingInterval, "time between server pings, e.g. 25s (env PING_INTERVAL, in ms)")
-	flags.DurationVar(&cfg.pingTimeout, "ping-timeout", cfg.pingTimeout, "time a client has to answer a ping, e.g. 20s (env PING_TIMEOUT, in ms)")
+	flags.DurationVar(&cfg.pingInterval, "ping-interval", cfg.pingInterval, "time between server pings (PING_INTERVAL, in ms)")
+	flags.DurationVar(&cfg.pingTimeout, "ping-timeout", cfg.pingTimeout, "time a client has to answer a ping (PING_TIMEOUT, in ms)")
 	flags.DurationVar(&cfg.upgradeTimeout, "upgrade-timeout", cfg.upgradeTimeout, "time allowed for the upgrade to websocket")
-	flags.DurationVar(&cfg.connectTimeout, "connect-timeout", cfg.connectTimeout, "time a 4.x client has to join a namespace (env CONNECT_TIMEOUT, in ms)")
+	flags.DurationVar(&cfg.connectTimeout, "connect-timeout", cfg.connectTimeout, "time a 4.x client has to join a namespace (CONNECT_TIMEOUT, in ms)")
 	flags.Int64Var(&cfg.maxPayload, "max-payload", cfg.maxPayload, "largest message or POST body in bytes (MAX_PAYLOAD)")
-	cors := flags.String("cors-origin", getenv("CORS_ORIGIN"), "origins whose pages may connect, comma-separated, or * (CORS_ORIGIN)")
+	flags.StringVar(&cfg.corsOrigin, "cors-origin", "", "origins whose pages may connect, comma-separated, or * (CORS_ORIGIN)")
 	flags.IntVar(&cfg.print, "print", cfg.print, "print io as socket.io 2 (the tutorial's) or 4 does (PRINT)")
 	flags.BoolVar(&cfg.quiet, "quiet", false, "do not print io and io.sockets.sockets")
 	flags.BoolVar(&cfg.trace, "trace", false, "log every Engine.IO frame with an explanation")
+	for _, e := range []struct{ env, flag, unit string }{
+		{"PORT", "port", ""}, {"HOST", "host", ""}, {"MAX_PAYLOAD", "max-payload", ""},
+		{"PING_INTERVAL", "ping-interval", "ms"}, {"PING_TIMEOUT", "ping-timeout", "ms"},
+		{"CONNECT_TIMEOUT", "connect-timeout", "ms"}, {"CORS_ORIGIN", "cors-origin", ""}, {"PRINT", "print", ""},
+	} {
+		if v := getenv(e.env); v != "" {
+			if err := flags.Set(e.flag, v+e.unit); err != nil { // the harnesses give ms; a flag takes 300ms or 2s
+				return cfg, fmt.Errorf("%s=%q: %v", e.env, v, err)
+			}
+		}
+	}
 	if err := flags.Parse(args); err != nil {
 		return cfg, err
-	}
-	for _, origin := range strings.Split(*cors, ",") {
-		if origin = strings.TrimSpace(origin); origin != "" {
-			cfg.corsOrigins = append(cfg.corsOrigins, origin)
-		}
 	}
 	if cfg.pingInterval <= 0 || cfg.pingTimeout <= 0 || cfg.upgradeTimeout <= 0 || cfg.connectTimeout <= 0 || cfg.maxPayload <= 0 {
 		return cfg, errors.New("intervals, timeouts and the payload limit must be positive")
@@ -739,14 +718,14 @@ func (srv *eioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // always pass.
 func (srv *eioServer) checkOrigin(w http.ResponseWriter, r *http.Request) (allowed, cors bool) {
 	origin := r.Header.Get("Origin")
-	if origin == "" || len(srv.cfg.corsOrigins) == 0 {
+	if origin == "" || srv.cfg.corsOrigin == "" {
 		return true, false
 	}
 	if u, err := url.Parse(origin); err == nil && u.Host == r.Host {
 		return true, false // same origin
 	}
-	for _, o := range srv.cfg.corsOrigins {
-		if o == "*" || o == origin {
+	for _, o := range strings.Split(srv.cfg.corsOrigin, ",") {
+		if o = strings.TrimSpace(o); o == "*" || o == origin {
 			w.Header().Set("Access-Control-Allow-Origin", origin)
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
 			w.Header().Add("Vary", "Origin")

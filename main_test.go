@@ -709,12 +709,18 @@ func TestLoadConfig(t *testing.T) {
 		{"flags win", []string{"-port", "9000", "-ping-interval", "1s"}, env("PORT", "8080", "PING_INTERVAL", "300"), func(c config) bool {
 			return c.port == "9000" && c.pingInterval == time.Second
 		}},
+		{"the other variables", nil, env("HOST", "127.0.0.1", "CONNECT_TIMEOUT", "500", "CORS_ORIGIN", "http://a.example", "PRINT", "4"), func(c config) bool {
+			return c.host == "127.0.0.1" && c.connectTimeout == 500*time.Millisecond && c.corsOrigin == "http://a.example" && c.print == 4
+		}},
 
 		// errors
 		{"PING_INTERVAL not a number", nil, env("PING_INTERVAL", "soon"), nil},
 		{"PING_TIMEOUT zero", nil, env("PING_TIMEOUT", "0"), nil},
 		{"MAX_PAYLOAD negative", nil, env("MAX_PAYLOAD", "-1"), nil},
 		{"negative flag", []string{"-upgrade-timeout", "-1s"}, env(), nil},
+		{"PRINT 3", nil, env("PRINT", "3"), nil},
+		{"-print 5", []string{"-print", "5"}, env(), nil},
+		{"CONNECT_TIMEOUT in seconds", nil, env("CONNECT_TIMEOUT", "45s"), nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -2007,7 +2013,7 @@ func TestOrigins(t *testing.T) {
 	})
 	t.Run("a list", func(t *testing.T) {
 		cfg := testConfig()
-		cfg.corsOrigins = []string{good}
+		cfg.corsOrigin = good
 		ts := newTestServerWith(t, cfg)
 		r := request(ts, "GET", handshake, good)
 		if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != good || r.header.Get("Access-Control-Allow-Credentials") != "true" {
@@ -2031,7 +2037,7 @@ func TestOrigins(t *testing.T) {
 	})
 	t.Run("any", func(t *testing.T) {
 		cfg := testConfig()
-		cfg.corsOrigins = []string{"*"}
+		cfg.corsOrigin = "*"
 		ts := newTestServerWith(t, cfg)
 		if r := request(ts, "GET", handshake, evil); r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != evil {
 			t.Errorf("polling from %s: %d %v, want 200 with CORS headers", evil, r.status, r.header)
