@@ -81,6 +81,7 @@ type config struct {
 	pingTimeout    time.Duration // pingTimeout: how long a pong may take
 	upgradeTimeout time.Duration // upgradeTimeout: time allowed for the websocket upgrade
 	connectTimeout time.Duration // connectTimeout: time a 4.x client has to join a namespace
+	closeTimeout   time.Duration // (polling) closeTimeout: how long a closed session waits for its last GET
 	maxPayload     int64         // maxHttpBufferSize: largest POST body or websocket message, in bytes
 	corsOrigin     string        // -cors-origin: origins whose pages may connect ("a,b" or *); "" means no CORS
 	print          int           // -print: print as socket.io 2 (on Node 8) or 4 (on Node 20) does
@@ -96,6 +97,7 @@ func defaultConfig() config {
 		pingTimeout:    20000 * time.Millisecond,
 		upgradeTimeout: 10000 * time.Millisecond,
 		connectTimeout: 45000 * time.Millisecond,
+		closeTimeout:   30000 * time.Millisecond,
 		maxPayload:     1e6,
 		print:          2,
 	}
@@ -837,6 +839,7 @@ type eioSocket struct {
 	postActive        bool            // a POST is being read
 	pingIntervalTimer *time.Timer     // v4: sends the next ping
 	pingTimeoutTimer  *time.Timer     // closes the session when the other side goes quiet
+	closeTimer        *time.Timer     // set while a closed session waits for its last GET
 }
 
 func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transport string) *eioSocket {
@@ -897,6 +900,13 @@ const reasonShutdown = "server shutting down"
 
 // close ends the session once, whatever the reason, and tells the layer
 // above. Waiting writers wake up and finish.
+//
+// A polling client learns that its session is over from the answer to a
+// GET. When none is waiting, one may be on its way: sent before the client's
+// own close, say, but on another connection, which the server may read
+// second. So such a session stays in clients for its last GET, for up to
+// closeTimeout, as engine.io's polling transport keeps a close for the next
+// GET.
 func (s *eioSocket) close(reason string) {
 	s.mu.Lock()
 	if s.readyState != "open" {
@@ -908,16 +918,31 @@ func (s *eioSocket) close(reason string) {
 	stopTimer(s.pingIntervalTimer)
 	stopTimer(s.pingTimeoutTimer)
 	probe := s.probe
+	waitsForGET := s.transport == "polling" && !s.pollWaiting
+	if waitsForGET {
+		s.closeTimer = time.AfterFunc(s.server.cfg.closeTimeout, s.forget)
+	}
 	s.notifyLocked()
 	s.mu.Unlock()
 
 	if probe != nil {
 		_ = probe.Close() // ends the upgrade's read; its error is expected
 	}
-	s.server.remove(s.sid)
+	if !waitsForGET {
+		s.server.remove(s.sid)
+	}
 	if s.onClose != nil {
 		s.onClose(reason)
 	}
+}
+
+// forget removes a closed session that waited for its last GET: the GET
+// came, or closeTimeout passed.
+func (s *eioSocket) forget() {
+	s.mu.Lock()
+	stopTimer(s.closeTimer)
+	s.mu.Unlock()
+	s.server.remove(s.sid)
 }
 
 func stopTimer(t *time.Timer) {
@@ -1031,13 +1056,19 @@ func (s *eioSocket) servePolling(w http.ResponseWriter, r *http.Request) {
 
 // beginRequest claims one of the session's two polling slots, busy being
 // pollWaiting (a held GET) or postActive (a POST being read). A request on
-// a session that is not polling is a bad request; a second request for a
-// busy slot breaks the protocol and closes the session (a held GET then
-// gets the close packet).
+// a session that is not polling, or is closed, is a bad request (but for
+// the last GET of a closed session); a second request for a busy slot
+// breaks the protocol and closes the session (a held GET then gets the
+// close packet).
 func (s *eioSocket) beginRequest(w http.ResponseWriter, busy *bool) bool {
 	s.mu.Lock()
+	lastGET := busy == &s.pollWaiting && s.closeTimer != nil
 	switch {
-	case s.transport != "polling" || s.readyState != "open":
+	case s.readyState != "open" && !lastGET:
+		s.mu.Unlock()
+		writeEIOError(w, errSessionUnknown) // to the client, a closed session is gone
+		return false
+	case s.transport != "polling":
 		s.mu.Unlock()
 		writeEIOError(w, errBadRequest)
 		return false
@@ -1066,12 +1097,15 @@ func (s *eioSocket) servePollGet(w http.ResponseWriter, r *http.Request) {
 	if !s.beginRequest(w, &s.pollWaiting) {
 		return
 	}
-	packets := s.nextPoll(r)
+	packets, last := s.nextPoll(r)
 	s.endRequest(&s.pollWaiting)
 	if packets == nil {
 		return // the client went away
 	}
 	s.writePollResponse(w, packets)
+	if last {
+		s.forget()
+	}
 }
 
 // writePollResponse sends packets as one polling payload.
@@ -1084,33 +1118,36 @@ func (s *eioSocket) writePollResponse(w http.ResponseWriter, packets []eioPacket
 }
 
 // nextPoll waits for the answer to a GET: the queued packets; a noop while
-// an upgrade is under way (the packets wait for the websocket); a close when
-// the server ended the session, or a noop when the client did.
-func (s *eioSocket) nextPoll(r *http.Request) []eioPacket {
+// an upgrade is under way (the packets wait for the websocket). When the
+// session is closed it is the last answer: a noop if the client closed it,
+// or what was still queued and a close if the server did.
+func (s *eioSocket) nextPoll(r *http.Request) (packets []eioPacket, last bool) {
 	for {
 		s.mu.Lock()
 		switch {
 		case s.readyState != "open" && s.closeReason == "transport close":
 			s.mu.Unlock()
-			return []eioPacket{{typ: eioNoop}}
+			return []eioPacket{{typ: eioNoop}}, true
 		case s.readyState != "open":
-			s.mu.Unlock()
-			return []eioPacket{{typ: eioClose}}
-		case s.upgrading || s.transport != "polling":
-			s.mu.Unlock()
-			return []eioPacket{{typ: eioNoop}}
-		case len(s.writeBuffer) > 0:
-			packets := s.writeBuffer
+			packets = append(s.writeBuffer, eioPacket{typ: eioClose})
 			s.writeBuffer = nil
 			s.mu.Unlock()
-			return packets
+			return packets, true
+		case s.upgrading || s.transport != "polling":
+			s.mu.Unlock()
+			return []eioPacket{{typ: eioNoop}}, false
+		case len(s.writeBuffer) > 0:
+			packets = s.writeBuffer
+			s.writeBuffer = nil
+			s.mu.Unlock()
+			return packets, false
 		}
 		changed := s.changed
 		s.mu.Unlock()
 		select {
 		case <-changed:
 		case <-r.Context().Done():
-			return nil
+			return nil, false
 		}
 	}
 }

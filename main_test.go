@@ -794,6 +794,7 @@ func testConfig() config {
 	cfg.pingInterval = 300 * time.Millisecond
 	cfg.pingTimeout = 200 * time.Millisecond
 	cfg.upgradeTimeout = 250 * time.Millisecond
+	cfg.closeTimeout = 500 * time.Millisecond
 	cfg.maxPayload = 1e6
 	cfg.quiet = true
 	return cfg
@@ -961,7 +962,7 @@ func TestSecondPOSTClosesSession(t *testing.T) {
 	}
 	bodyWriter.Close()
 	<-first // bounded by the client's timeout; its answer does not matter, the session is over
-	expect(t, pc.get(t), 400, errorSessionUnknown)
+	pc.expectLastGET(t, "1")
 }
 
 // TestClientCloseReleasesGET: a client that closes while its GET waits sees
@@ -974,6 +975,43 @@ func TestClientCloseReleasesGET(t *testing.T) {
 	pc.send(t, "1")
 	expect(t, receive(t, held), 200, "6")
 	expect(t, pc.get(t), 400, errorSessionUnknown)
+}
+
+// TestClientCloseBeforeItsGET: the client's GET and its POST of 1 travel on
+// separate connections, so the server may read the POST first. The GET that
+// was on its way still gets its noop. The layers above learn of the close at
+// once, and a last GET that never comes is waited for only closeTimeout.
+func TestClientCloseBeforeItsGET(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("GET after the POST", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, "40")
+		connectReplySID(t, pc.next(t), "40")
+		pc.expect(t, `42["auth",{}]`)
+		pc.send(t, "1")
+		if n := namespaceSize(ts.io.sockets); n != 0 {
+			t.Errorf("after the close: %d sockets in /, want 0", n)
+		}
+		expect(t, pc.post(t, "40"), 400, errorSessionUnknown) // only its last GET finds the closed session
+		pc.expectLastGET(t, "6")
+	})
+	t.Run("no GET comes", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		start := time.Now()
+		pc.send(t, "1")
+		waitFor(t, "closeTimeout", func() bool { return ts.io.eio.lookup(eioSID(pc.sid)) == nil })
+		if elapsed := time.Since(start); elapsed < 500*time.Millisecond {
+			t.Errorf("forgotten after %v, want closeTimeout (500ms)", elapsed)
+		}
+		expect(t, pc.get(t), 400, errorSessionUnknown)
+	})
+	t.Run("websocket", func(t *testing.T) { // no GET can come: forgotten at once
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+		sid := string(parseOpen(t, ws.nextText(t))["sid"])
+		ws.sendText(t, "1")
+		ws.expectClosed(t)
+		waitFor(t, "the session to be forgotten", func() bool { return ts.io.eio.lookup(eioSID(strings.Trim(sid, `"`))) == nil })
+	})
 }
 
 func TestPostOverMaxPayload(t *testing.T) {
@@ -1040,7 +1078,7 @@ func TestBadPacketInPostClosesSession(t *testing.T) {
 		case <-time.After(wait):
 			t.Errorf("the good packet before abc was not delivered")
 		}
-		expect(t, pc.get(t), 400, errorSessionUnknown)
+		pc.expectLastGET(t, "1") // after the CONNECT reply of the good packet
 	})
 	t.Run("binary content type", func(t *testing.T) {
 		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
@@ -1048,7 +1086,7 @@ func TestBadPacketInPostClosesSession(t *testing.T) {
 		if r.status != 400 {
 			t.Errorf("binary POST on v4: %d %q, want 400", r.status, r.body)
 		}
-		expect(t, pc.get(t), 400, errorSessionUnknown)
+		pc.expectLastGET(t, "1")
 	})
 }
 
@@ -1379,9 +1417,9 @@ func TestPingTimeoutV4(t *testing.T) {
 	t.Run("polling", func(t *testing.T) {
 		start := time.Now()
 		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		waitFor(t, "the session to time out", func() bool { return ts.io.eio.lookup(eioSID(pc.sid)) == nil })
+		waitFor(t, "the session to time out", func() bool { return !sessionOpen(ts.io.eio, pc.sid) })
 		checkTimedOut(t, time.Since(start))
-		expect(t, pc.get(t), 400, errorSessionUnknown)
+		pc.expectLastGET(t, "1")
 	})
 	t.Run("websocket", func(t *testing.T) {
 		start := time.Now()
@@ -1399,7 +1437,7 @@ func TestClientPingV4(t *testing.T) {
 	t.Run("polling", func(t *testing.T) {
 		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
 		pc.post(t, "2")
-		expect(t, pc.get(t), 400, errorSessionUnknown)
+		pc.expectLastGET(t, "1")
 	})
 	t.Run("websocket", func(t *testing.T) {
 		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
@@ -1521,9 +1559,10 @@ func TestEIO3PingTimeout(t *testing.T) {
 	lastPing := time.Now()
 	expect(t, pc.post(t, "1:2"), 200, "ok")
 	expect(t, pc.get(t), 200, "1:3")
-	waitFor(t, "the session to time out", func() bool { return ts.io.eio.lookup(eioSID(pc.sid)) == nil })
+	waitFor(t, "the session to time out", func() bool { return !sessionOpen(ts.io.eio, pc.sid) })
 	checkTimedOut(t, time.Since(lastPing))
 	expect(t, pc.post(t, "1:2"), 400, errorSessionUnknown)
+	pc.expectLastGET(t, "1:1")
 }
 
 func TestEIO3Upgrade(t *testing.T) {
@@ -2435,6 +2474,29 @@ func (pc *pollClient) get(t *testing.T) httpResult {
 func (pc *pollClient) post(t *testing.T, body string) httpResult {
 	t.Helper()
 	return pc.ts.post(t, pc.path, body)
+}
+
+// expectLastGET checks how a closed session ends: its last GET gets a
+// payload that ends in last (a close 1, or a noop 6 when the client closed
+// it), and after that the sid is unknown.
+func (pc *pollClient) expectLastGET(t *testing.T, last string) {
+	t.Helper()
+	r := pc.get(t)
+	if packets := splitPayload(pc.eio, r.body); r.status != 200 || len(packets) == 0 || packets[len(packets)-1] != last[strings.IndexByte(last, ':')+1:] {
+		t.Errorf("last GET: %d %q, want 200 ending in %q", r.status, r.body, last)
+	}
+	expect(t, pc.get(t), 400, errorSessionUnknown)
+}
+
+// sessionOpen reports whether an Engine.IO session is there and open.
+func sessionOpen(srv *eioServer, sid string) bool {
+	s := srv.lookup(eioSID(sid))
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.readyState == "open"
 }
 
 // getAsync sends a GET from another goroutine.
