@@ -3679,6 +3679,22 @@ func TestBrowserTwoTabs(t *testing.T) {
 	b.waitFor(t, "the chat frame explained in #log", explain,
 		func(s string) bool { return strings.Contains(s, "Engine.IO 4 message · Socket.IO 2 event") })
 
+	// tracer.js explains every frame word for word as main.go's explainFrame
+	// does: the rows of the tracer's table test, and frames where the two
+	// once differed.
+	frames := []string{`4511-["x"]`, `45+1-["x"]`, `421-5`, `421234567890["x"]`, `42[1.50]`, `42[{"b":1,"a":2}]`}
+	for _, tc := range explainFrameTests {
+		frames = append(frames, tc.frame)
+	}
+	list, _ := json.Marshal(frames)
+	var explained []string
+	b.eval(t, string(list)+`.map((frame) => explainFrame(frame))`, &explained)
+	for i, frame := range frames {
+		if want := explainFrame(frame); explained[i] != want {
+			t.Errorf("tracer.js explainFrame(%q)\n got %q\nwant %q, as main.go's explainFrame", frame, explained[i], want)
+		}
+	}
+
 	// The server's printout lists the two sockets, and so does the page's panel.
 	topLevelSocket := regexp.MustCompile(`(?m)^ {4}\S.*: Socket \{$`)
 	brPoll(t, "inspectSockets(io) to list both tabs", func() (bool, string) {
