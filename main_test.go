@@ -3636,7 +3636,16 @@ func TestBrowserTwoTabs(t *testing.T) {
 	io := NewServer(cfg)
 	registerDemoHandlers(io.sockets)
 	registerDemoHandlers(io.Of("/custom"))
-	srv := httptest.NewUnstartedServer(newMux(io, echoEngine(cfg)))
+	// The page's printout panel asks /inspect for one printout or another;
+	// inspectQueries keeps each query it sent.
+	inspectQueries := &brQueries{}
+	mux := newMux(io, echoEngine(cfg))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/inspect" {
+			inspectQueries.add(r.URL.RawQuery)
+		}
+		mux.ServeHTTP(w, r)
+	}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -3705,6 +3714,21 @@ func TestBrowserTwoTabs(t *testing.T) {
 	a.waitFor(t, "#printout to show both sockets", brText("#printout"), func(s string) bool {
 		return strings.HasPrefix(s, "{") && strings.Contains(s, sids[a]) && strings.Contains(s, sids[b])
 	})
+	brPoll(t, "the panel to ask for io.sockets.sockets as 2.x prints it", inspectQueries.saw("print=2"))
+
+	// In tab B the learner picks socket.io 4.x and console.log(io): the panel
+	// asks for that printout, shows the request, and explains Node 20's marks.
+	b.click(t, `input[name="print"][value="4"]`)
+	b.click(t, `input[name="of"][value="io"]`)
+	b.waitFor(t, "#inspect-url to show the new request", brText("#inspect-url"),
+		func(s string) bool { return s == "GET /inspect?print=4&of=io" })
+	brPoll(t, "the panel to ask for io as 4.x prints it", inspectQueries.saw("print=4&of=io"))
+	b.waitFor(t, "#printout-how to explain 4.x", brText("#printout-how"),
+		func(s string) bool { return strings.Contains(s, "<ref *1>") && strings.Contains(s, "[Circular *1]") })
+	b.click(t, `input[name="print"][value="2"]`)
+	b.click(t, `input[name="of"][value="sockets"]`)
+	b.waitFor(t, "#inspect-url to be back on 2.x", brText("#inspect-url"),
+		func(s string) bool { return s == "GET /inspect?print=2" })
 
 	// The heartbeat: each tab answers the server's pings over the websocket,
 	// and still has the socket it started with.
@@ -3782,6 +3806,35 @@ func brTwoTabsPicture(t *testing.T, browser *brCDP, a, b *brTab, printout string
 		t.Fatal(err)
 	}
 	t.Logf("%s: %.0f×%.0f, %d bytes", file, size.W, size.H, len(png))
+}
+
+// brQueries keeps the query strings of the requests a test server got.
+type brQueries struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (q *brQueries) add(query string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.seen == nil {
+		q.seen = map[string]bool{}
+	}
+	q.seen[query] = true
+}
+
+// saw is a check for brPoll: has a request come with exactly this query?
+func (q *brQueries) saw(query string) func() (bool, string) {
+	return func() (bool, string) {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		var all []string
+		for s := range q.seen {
+			all = append(all, "?"+s)
+		}
+		sort.Strings(all)
+		return q.seen[query], "queries so far: " + strings.Join(all, " ")
+	}
 }
 
 // brFindChromium returns the path of Chromium or Chrome, or skips the test.
