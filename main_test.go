@@ -3741,6 +3741,19 @@ func TestBrowserTwoTabs(t *testing.T) {
 			func(s string) bool { return s == sids[tab]+" connected" })
 	}
 
+	// With ?client=official and no way to reach the CDN, a third tab says
+	// that the official client needs internet, and turns off the buttons and
+	// fields that would do nothing without a client.
+	c := browser.openTab(t, "tab C", "about:blank")
+	c.call(t, "Network.enable", nil, nil)
+	c.call(t, "Network.setBlockedURLs", brParams{"urls": []string{"*cdn.socket.io*"}}, nil)
+	c.call(t, "Page.navigate", brParams{"url": srv.URL + "/?client=official"}, nil)
+	c.waitFor(t, "#client-error to say why there is no client", brText("#client-error"),
+		func(s string) bool { return strings.Contains(s, "needs internet") })
+	c.waitFor(t, "only the log's own controls to stay enabled", `Array.from(document.querySelectorAll(
+		'button, input:not([type=radio])'), (e) => (e.disabled ? '' : e.id)).filter(Boolean).join(' ')`,
+		func(s string) bool { return s == "hide-heartbeat clear-log" })
+
 	// A picture of tab A: the whole page, log and printout included, with
 	// the pings and pongs hidden so the chat frames stay in view.
 	a.click(t, "#hide-heartbeat")

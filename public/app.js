@@ -183,10 +183,8 @@
   // ------------------------------------------------------------------- start
 
   function start() {
-    $('client-name').textContent = official
-      ? 'official socket.io-client 4.8.1 (CDN)'
-      : 'this project’s /socket.io/socket.io.js';
-
+    loaded = true;
+    for (const control of controls) control.disabled = false;
     const opts = {};
     if (params.get('transports')) opts.transports = params.get('transports').split(',');
     const socket = io(opts);
@@ -299,13 +297,35 @@
     showConnection();
   }
 
-  // Load the chosen client, then start.
+  // Load the chosen client, then start. Until it has loaded, the buttons and
+  // fields that talk to the server would do nothing, so they are disabled;
+  // if it cannot be loaded, they stay so, and the page says why.
+  $('client-name').textContent = official
+    ? 'official socket.io-client 4.8.1, from cdn.socket.io (needs internet)'
+    : 'this project’s /socket.io/socket.io.js';
+  const controls = document.querySelectorAll('#controls button, #controls input');
+  for (const control of controls) control.disabled = true;
+  let loaded = false;
   const script = document.createElement('script');
   script.src = CLIENT_URL;
   script.onload = start;
   script.onerror = () => {
-    $('state').textContent = 'could not load ' + CLIENT_URL;
-    logNote('could not load ' + CLIENT_URL + (official ? ' (the official client needs internet access)' : ''), 'bad');
+    $('state').textContent = 'no client';
+    const error = $('client-error');
+    error.hidden = false;
+    if (official) {
+      const ours = el('a', '', 'Use this project’s client instead.');
+      ours.href = '?';
+      error.append('The official client did not load from cdn.socket.io: ?client=official needs internet access. ' +
+        'Without a client the page cannot connect, so its buttons are off. ', ours);
+    } else {
+      error.append('Could not load ' + CLIENT_URL + '. Is the Go server still running? The buttons are off.');
+    }
+    logNote('could not load ' + CLIENT_URL, 'bad');
   };
+  // Offline, a request to the CDN may hang instead of failing: say so meanwhile.
+  setTimeout(() => {
+    if (!loaded && $('client-error').hidden) logNote('still waiting for ' + CLIENT_URL + ' …');
+  }, 5000);
   document.head.append(script);
 })();
