@@ -3982,7 +3982,16 @@ func TestBrowserTwoTabs(t *testing.T) {
 	io := NewServer(cfg)
 	registerDemoHandlers(io.sockets)
 	registerDemoHandlers(io.Of("/custom"))
-	srv := httptest.NewUnstartedServer(newMux(io, echoEngine(cfg)))
+	// The page's printout panel asks /inspect for one printout or another;
+	// inspectQueries keeps each query it sent.
+	inspectQueries := &brQueries{}
+	mux := newMux(io, echoEngine(cfg))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/inspect" {
+			inspectQueries.add(r.URL.RawQuery)
+		}
+		mux.ServeHTTP(w, r)
+	}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -4025,6 +4034,22 @@ func TestBrowserTwoTabs(t *testing.T) {
 	b.waitFor(t, "the chat frame explained in #log", explain,
 		func(s string) bool { return strings.Contains(s, "Engine.IO 4 message · Socket.IO 2 event") })
 
+	// tracer.js explains every frame word for word as main.go's explainFrame
+	// does: the rows of the tracer's table test, and frames where the two
+	// once differed.
+	frames := []string{`4511-["x"]`, `45+1-["x"]`, `421-5`, `421234567890["x"]`, `42[1.50]`, `42[{"b":1,"a":2}]`}
+	for _, tc := range explainFrameTests {
+		frames = append(frames, tc.frame)
+	}
+	list, _ := json.Marshal(frames)
+	var explained []string
+	b.eval(t, string(list)+`.map((frame) => explainFrame(frame))`, &explained)
+	for i, frame := range frames {
+		if want := explainFrame(frame); explained[i] != want {
+			t.Errorf("tracer.js explainFrame(%q)\n got %q\nwant %q, as main.go's explainFrame", frame, explained[i], want)
+		}
+	}
+
 	// The server's printout lists the two sockets, and so does the page's panel.
 	topLevelSocket := regexp.MustCompile(`(?m)^ {4}\S.*: Socket \{$`)
 	brPoll(t, "inspectSockets(io) to list both tabs", func() (bool, string) {
@@ -4035,6 +4060,21 @@ func TestBrowserTwoTabs(t *testing.T) {
 	a.waitFor(t, "#printout to show both sockets", brText("#printout"), func(s string) bool {
 		return strings.HasPrefix(s, "{") && strings.Contains(s, sids[a]) && strings.Contains(s, sids[b])
 	})
+	brPoll(t, "the panel to ask for io.sockets.sockets as 2.x prints it", inspectQueries.saw("print=2"))
+
+	// In tab B the learner picks socket.io 4.x and console.log(io): the panel
+	// asks for that printout, shows the request, and explains Node 20's marks.
+	b.click(t, `input[name="print"][value="4"]`)
+	b.click(t, `input[name="of"][value="io"]`)
+	b.waitFor(t, "#inspect-url to show the new request", brText("#inspect-url"),
+		func(s string) bool { return s == "GET /inspect?print=4&of=io" })
+	brPoll(t, "the panel to ask for io as 4.x prints it", inspectQueries.saw("print=4&of=io"))
+	b.waitFor(t, "#printout-how to explain 4.x", brText("#printout-how"),
+		func(s string) bool { return strings.Contains(s, "<ref *1>") && strings.Contains(s, "[Circular *1]") })
+	b.click(t, `input[name="print"][value="2"]`)
+	b.click(t, `input[name="of"][value="sockets"]`)
+	b.waitFor(t, "#inspect-url to be back on 2.x", brText("#inspect-url"),
+		func(s string) bool { return s == "GET /inspect?print=2" })
 
 	// The heartbeat: each tab answers the server's pings over the websocket,
 	// and still has the socket it started with.
@@ -4046,6 +4086,19 @@ func TestBrowserTwoTabs(t *testing.T) {
 		tab.waitFor(t, "the same socket, still connected", brText("#sid")+` + ' ' + `+brText("#state"),
 			func(s string) bool { return s == sids[tab]+" connected" })
 	}
+
+	// With ?client=official and no way to reach the CDN, a third tab says
+	// that the official client needs internet, and turns off the buttons and
+	// fields that would do nothing without a client.
+	c := browser.openTab(t, "tab C", "about:blank")
+	c.call(t, "Network.enable", nil, nil)
+	c.call(t, "Network.setBlockedURLs", brParams{"urls": []string{"*cdn.socket.io*"}}, nil)
+	c.call(t, "Page.navigate", brParams{"url": srv.URL + "/?client=official"}, nil)
+	c.waitFor(t, "#client-error to say why there is no client", brText("#client-error"),
+		func(s string) bool { return strings.Contains(s, "needs internet") })
+	c.waitFor(t, "only the log's own controls to stay enabled", `Array.from(document.querySelectorAll(
+		'button, input:not([type=radio])'), (e) => (e.disabled ? '' : e.id)).filter(Boolean).join(' ')`,
+		func(s string) bool { return s == "hide-heartbeat clear-log" })
 
 	// A picture of tab A: the whole page, log and printout included, with
 	// the pings and pongs hidden so the chat frames stay in view.
@@ -4112,6 +4165,35 @@ func brTwoTabsPicture(t *testing.T, browser *brCDP, a, b *brTab, printout string
 		t.Fatal(err)
 	}
 	t.Logf("%s: %.0f×%.0f, %d bytes", file, size.W, size.H, len(png))
+}
+
+// brQueries keeps the query strings of the requests a test server got.
+type brQueries struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (q *brQueries) add(query string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.seen == nil {
+		q.seen = map[string]bool{}
+	}
+	q.seen[query] = true
+}
+
+// saw is a check for brPoll: has a request come with exactly this query?
+func (q *brQueries) saw(query string) func() (bool, string) {
+	return func() (bool, string) {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		var all []string
+		for s := range q.seen {
+			all = append(all, "?"+s)
+		}
+		sort.Strings(all)
+		return q.seen[query], "queries so far: " + strings.Join(all, " ")
+	}
 }
 
 // brFindChromium returns the path of Chromium or Chrome, or skips the test.

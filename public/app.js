@@ -107,23 +107,63 @@
 
   // ------------------------------------------------------ server printout
 
+  // What each printout shows, as real Node printed it for the tutorial's
+  // server (shared/printouts/captured: socket.io 2.2.0 on Node 8.17, 4.8.4 on
+  // Node 20). Text in backquotes is shown as code.
+  const PRINT_HOW = {
+    2: 'socket.io 2.2 on Node 8, as in the tutorial: io.sockets.sockets is a plain object keyed by ' +
+      'socket id, and Node 8’s util.inspect writes `[Object]` for whatever lies deeper than depth 2 ' +
+      'and `[Circular]` for a reference back to an object it is still printing.',
+    4: 'socket.io 4.8 on Node 20: io.sockets.sockets is a Map, `Map(2) { \'…\' => Socket {…} }`, and ' +
+      'Node 20’s util.inspect writes what lies deeper than depth 2 as its class name (`[Server]`, ' +
+      '`[Namespace]`; a plain object stays `[Object]`), puts `<ref *1>` before an object that something ' +
+      'inside it points back to and `[Circular *1]` where it does, and gives Maps and Sets their size.',
+  };
+  const PRINT_WHAT = {
+    sockets: '`console.log(io.sockets.sockets)`: the sockets of the main namespace, one per tab.',
+    io: '`console.log(io)`: the whole server, with its namespaces, its Engine.IO server and the HTTP server.',
+  };
+
+  // showText fills node with text, where `backquoted` parts become <code>.
+  function showText(node, text) {
+    node.replaceChildren(...text.split('`').map((part, i) => (i % 2 ? el('code', '', part) : part)));
+  }
+
+  // The panel asks the server for the printout chosen with the radio buttons:
+  // /inspect?print=2 or ?print=4, and &of=io for console.log(io).
+  const chosen = (name) => document.querySelector('input[name="' + name + '"]:checked').value;
+  const inspectURL = () => '/inspect?print=' + chosen('print') + (chosen('of') === 'io' ? '&of=io' : '');
+
+  function showChoice() {
+    $('inspect-url').textContent = 'GET ' + inspectURL();
+    showText($('printout-what'), PRINT_WHAT[chosen('of')]);
+    showText($('printout-how'), PRINT_HOW[chosen('print')]);
+  }
+
   const printout = $('printout');
   let inspecting = false, again = false;
   async function refreshInspect() {
     if (inspecting) { again = true; return; } // one request at a time; redo after it
     inspecting = true;
+    const url = inspectURL();
     let text;
     try {
-      const res = await fetch('/inspect', { cache: 'no-store' });
-      text = res.ok ? await res.text() : 'GET /inspect answered ' + res.status;
+      const res = await fetch(url, { cache: 'no-store' });
+      text = res.ok ? await res.text() : 'GET ' + url + ' answered ' + res.status;
       $('printout-time').textContent = 'updated ' + clock().slice(0, 8);
     } catch (err) {
       text = '(the server is not answering: ' + err.message + ')';
     }
-    if (printout.textContent !== text) printout.textContent = text;
+    // An answer to a choice the learner has since changed is dropped, and asked again.
+    if (url !== inspectURL()) again = true;
+    else if (printout.textContent !== text) printout.textContent = text;
     inspecting = false;
     if (again) { again = false; refreshInspect(); }
   }
+  for (const input of document.querySelectorAll('input[name="print"], input[name="of"]')) {
+    input.onchange = () => { showChoice(); refreshInspect(); };
+  }
+  showChoice();
   refreshInspect();
   setInterval(refreshInspect, 2000);
 
@@ -143,10 +183,8 @@
   // ------------------------------------------------------------------- start
 
   function start() {
-    $('client-name').textContent = official
-      ? 'official socket.io-client 4.8.1 (CDN)'
-      : 'this project’s /socket.io/socket.io.js';
-
+    loaded = true;
+    for (const control of controls) control.disabled = false;
     const opts = {};
     if (params.get('transports')) opts.transports = params.get('transports').split(',');
     const socket = io(opts);
@@ -259,13 +297,35 @@
     showConnection();
   }
 
-  // Load the chosen client, then start.
+  // Load the chosen client, then start. Until it has loaded, the buttons and
+  // fields that talk to the server would do nothing, so they are disabled;
+  // if it cannot be loaded, they stay so, and the page says why.
+  $('client-name').textContent = official
+    ? 'official socket.io-client 4.8.1, from cdn.socket.io (needs internet)'
+    : 'this project’s /socket.io/socket.io.js';
+  const controls = document.querySelectorAll('#controls button, #controls input');
+  for (const control of controls) control.disabled = true;
+  let loaded = false;
   const script = document.createElement('script');
   script.src = CLIENT_URL;
   script.onload = start;
   script.onerror = () => {
-    $('state').textContent = 'could not load ' + CLIENT_URL;
-    logNote('could not load ' + CLIENT_URL + (official ? ' (the official client needs internet access)' : ''), 'bad');
+    $('state').textContent = 'no client';
+    const error = $('client-error');
+    error.hidden = false;
+    if (official) {
+      const ours = el('a', '', 'Use this project’s client instead.');
+      ours.href = '?';
+      error.append('The official client did not load from cdn.socket.io: ?client=official needs internet access. ' +
+        'Without a client the page cannot connect, so its buttons are off. ', ours);
+    } else {
+      error.append('Could not load ' + CLIENT_URL + '. Is the Go server still running? The buttons are off.');
+    }
+    logNote('could not load ' + CLIENT_URL, 'bad');
   };
+  // Offline, a request to the CDN may hang instead of failing: say so meanwhile.
+  setTimeout(() => {
+    if (!loaded && $('client-error').hidden) logNote('still waiting for ' + CLIENT_URL + ' …');
+  }, 5000);
   document.head.append(script);
 })();

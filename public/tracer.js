@@ -18,6 +18,7 @@
   const ENGINE_TYPES = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
   const SOCKET_TYPES = ['connect', 'disconnect', 'event', 'ack', 'connect error',
     'binary event', 'binary ack'];
+  const MAX_ATTACHMENTS = 10; // main.go's maxAttachments, as in socket.io-parser
 
   function explainFrame(data) {
     if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
@@ -41,34 +42,56 @@
     parts.push('namespace ' + p.nsp);
     if (p.id !== undefined) parts.push('ack id ' + p.id);
     if ((p.type === 2 || p.type === 5) && Array.isArray(p.data) && p.data.length > 0) {
-      const name = p.data[0];
-      parts.push('event ' + (typeof name === 'string' ? name : JSON.stringify(name)));
+      parts.push('event ' + eventName(p.data[0], p.json));
     }
     return parts.join(SEP);
   }
 
-  // Splits a Socket.IO packet into {type, attachments, nsp, id, data}, or
-  // returns null if it is not well formed: a bad type digit, a binary packet
-  // without its "<n>-" attachment count, or a payload that is not JSON.
-  // (Whether the payload has the right shape for its type is the receiver's
-  // business; the tracer only describes.)
+  // An event is named by a string, or else shown as JSON the way the Go
+  // server writes it: a number keeps the digits it came with ("1.50", not
+  // 1.5), and an object's keys come sorted.
+  function eventName(name, json) {
+    if (typeof name === 'string') return name;
+    if (typeof name === 'number') return /^\s*\[\s*([-+.\deE]+)/.exec(json)[1];
+    const sortKeys = (key, v) => (v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v);
+    return JSON.stringify(name, sortKeys);
+  }
+
+  // parseSocketIO splits a Socket.IO packet into {type, attachments, nsp, id,
+  // data, json}, step by step in the order of main.go's parsePacket, or
+  // returns null where parsePacket fails: a bad type digit, a binary packet
+  // without a count of 1 to 10 attachments before its "-", an ack id of more
+  // than 9 digits, or a payload that is not JSON. (Whether the payload has
+  // the right shape for its type is the receiver's business; the tracer
+  // only describes.)
   function parseSocketIO(text) {
-    const m = /^([0-6])(?:(\d+)-)?(\/[^,]*(?:,|$))?(\d+)?([^]*)$/.exec(text);
-    if (!m) return null;
-    const type = Number(m[1]);
-    const binary = type === 5 || type === 6;
-    if (binary !== (m[2] !== undefined) || (binary && Number(m[2]) < 1)) return null;
-    let data;
-    if (m[5] !== '') {
-      try { data = JSON.parse(m[5]); } catch (e) { return null; }
+    if (!/^[0-6]/.test(text)) return null;
+    const p = { type: Number(text[0]), attachments: 0, nsp: '/', id: undefined, data: undefined, json: '' };
+    let rest = text.slice(1);
+    if (p.type === 5 || p.type === 6) {
+      const dash = rest.indexOf('-');
+      const count = rest.slice(0, dash); // read as Go's strconv.Atoi does, so "+1" counts too
+      if (dash < 1 || !/^\+?\d+$/.test(count) || Number(count) < 1 || Number(count) > MAX_ATTACHMENTS) return null;
+      p.attachments = Number(count);
+      rest = rest.slice(dash + 1);
     }
-    return {
-      type,
-      attachments: binary ? Number(m[2]) : 0,
-      nsp: m[3] ? m[3].replace(/,$/, '') : '/',
-      id: m[4] === undefined ? undefined : Number(m[4]),
-      data,
-    };
+    if (rest[0] === '/') { // the namespace ends at a comma, or at the end: "40/custom"
+      const comma = rest.indexOf(',');
+      p.nsp = comma < 0 ? rest : rest.slice(0, comma);
+      rest = comma < 0 ? '' : rest.slice(comma + 1);
+    }
+    const id = /^\d*/.exec(rest)[0];
+    if (id.length > 9) return null; // main.go reads no more than 9 digits
+    if (id) p.id = Number(id);
+    p.json = rest.slice(id.length);
+    if (p.json === '') return p;
+    try {
+      p.data = JSON.parse(p.json);
+    } catch (e) {
+      return null;
+    }
+    return p;
   }
 
   const api = { explainFrame, parseSocketIO };
