@@ -2853,10 +2853,10 @@ func (s *Socket) jsFields(p *printout) []jsField {
 	}, p.eventFields(listeners...)...))
 }
 
-// inspectObject is socket.handshake. The time is a string, as socket.io makes it
-// with new Date().toString(); issued is the same moment in milliseconds
-// since 1970. (Go knows time zones by abbreviation only, so only UTC gets
-// Node 20's long name.)
+// inspectObject is socket.handshake. The time is a string, as socket.io
+// makes it with new Date().toString(); issued is the same moment in
+// milliseconds since 1970. (Go knows time zones by abbreviation only, so
+// only UTC gets Node 20's long name.)
 func (h Handshake) inspectObject(p *printout) *jsObject {
 	time := h.Time.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")
 	return &jsObject{fields: p.pick("handshake", []jsField{
@@ -2970,7 +2970,8 @@ func (s *eioSocket) jsFields(p *printout) []jsField {
 		jsField{"close", s.onClose}, jsField{"data", s.onMessage})...))
 }
 
-// packetObject is a queued Engine.IO packet as engine.io keeps it:
+// packetObject is a queued Engine.IO packet as engine.io keeps it, less
+// its options ({ compress: true }; nothing is compressed here):
 // { type: 'message', data: '2["chat","hi"]' }.
 func packetObject(p eioPacket) *jsObject {
 	var data any = string(p.data)

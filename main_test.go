@@ -3667,7 +3667,11 @@ func TestRenderLineBreaks(t *testing.T) {
 			t.Errorf("print %d: the object with a on one line: %v, want %v\n%s", c.print, oneLine, c.oneLine, got)
 		}
 	}
+}
 
+// Each generation's layout of one object: its indentation, and Maps and
+// Sets as socket.io 2 and 4 keep them.
+func TestRenderLayout(t *testing.T) {
 	value := prObj("Server",
 		"perMessageDeflate", prObj("", "threshold", 1024),
 		"transports", []string{"polling", "websocket"},
