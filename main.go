@@ -2694,30 +2694,120 @@ func echoEngine(cfg config) *eioServer {
 // === Printing the server like console.log ===================================
 
 // Node's console.log(io) prints the server by walking its objects with
-// util.inspect. This section does the same for our Go structures, in two
-// parts:
+// util.inspect. This section prints our Go structures the same way, in the
+// generation that -print chooses: 2 for socket.io 2.2 on Node 8 (the
+// tutorial's), 4 for socket.io 4.8 on Node 20. The server's setting
+// decides, not the client's version: socket.io 4.8 prints a 2.x client's
+// socket in the 4.x shape too. Three parts:
 //
-//   - next to each type, an inspectFields method lists its properties under
-//     their JavaScript names, read from the live values. Each reads its
-//     fields under the type's own lock and copies them out; the printing
-//     happens after, holding no lock;
-//   - one renderer, inspect, lays any such tree out as util.inspect does:
-//     class names, strings in 'quotes', [Object] below depth 2, [Circular]
-//     for a reference back to an object being printed, and an object on one
-//     line when that line fits in 80 columns.
+//   - a printout holds, as data, all that the two generations print
+//     differently: the names of each object, in order, and the layout
+//     rules and markers of each Node;
+//   - each Go type lists its properties under their JavaScript names
+//     (jsFields), copied out under its own lock; the printout picks them;
+//   - one renderer, inspect, lays the tree out as util.inspect does.
 //
 // A property is printed only where our Go value means what the JavaScript
-// one meant; walkthrough.md's table says, for every name in the tutorial's
-// printouts, where it comes from or why it is missing. The layout is the
-// tutorial's: Node's, with 4-space indentation and closing braces on their
-// own lines.
+// one meant; walkthrough.md's appendix says why each other one is missing.
 
-// inspectServer is console.log(io).
-func inspectServer(io *Server) string { return inspect(io) }
+// printout is one generation: what a version of socket.io prints (the
+// first four fields), laid out as the Node of its day lays it out (the
+// others: util.inspect's layout, see fitsOneLine, and its markers).
+type printout struct {
+	shapes        map[string]string // per kind of object, the names it prints, in order; "js=go" when they differ
+	parser        *sioProtocol      // io.parser: protocol 4 in socket.io 2, protocol 5 in socket.io 4
+	collections   bool              // sockets, rooms and acks are Maps and Sets (socket.io 4), not objects
+	eventsAlways  bool              // _events is there from the start (socket.io 4), not from the first listener
+	indent        int               // spaces a level: Node 20's 2; for Node 8 the tutorial's 4, its author's layout
+	breakLength   int               // the width an object on one line must fit in
+	perEntry      int               // columns counted for each entry's separator
+	countsIndent  bool              // the indentation and the opening brace count too
+	classMarkers  bool              // below depth 2, an object shows its class, [Namespace], not [Object]
+	numberedRefs  bool              // a reference back is [Circular *1], its target marked <ref *1>, not [Circular]
+	nullPrototype string            // what an object without a prototype, such as _events, starts with
+	anonymous     string            // a function without a name
+	pickQuotes    bool              // a string with ' in it goes in " or ` instead (and \x7F–\x9F are escaped)
+	escapeControl string            // how a control character without a short name (\n) is escaped
+	utc           string            // the name of the UTC time zone in a date
+}
+
+// printouts are the two generations, by the number -print takes.
+var printouts = map[int]*printout{
+	2: {
+		shapes: map[string]string{
+			"io":        "nsps _path _serveClient parser sockets eio engine",
+			"parser":    "protocol types CONNECT DISCONNECT EVENT ACK ERROR BINARY_EVENT BINARY_ACK",
+			"namespace": "name server sockets connected fns ids adapter _events _eventsCount",
+			"adapter":   "nsp rooms sids",
+			"socket":    "nsp server adapter id client conn rooms acks connected disconnected handshake _events _eventsCount",
+			"handshake": "headers time address xdomain secure issued url query",
+			"client":    "server conn decoder id request sockets nsps",
+			"engine":    "clients clientsCount pingTimeout pingInterval upgradeTimeout maxHttpBufferSize transports allowUpgrades cookie perMessageDeflate _events _eventsCount",
+			"session":   "id server upgrading upgraded readyState writeBuffer request remoteAddress pingTimeoutTimer transport _events _eventsCount",
+		},
+		parser: sioV4, indent: 4, breakLength: 60, perEntry: 1,
+		anonymous: "[Function]", escapeControl: `\u%04x`, utc: "UTC",
+	},
+	4: {
+		shapes: map[string]string{
+			"io":          "_nsps=nsps _path _connectTimeout _serveClient _parser=parser opts sockets eio engine",
+			"parser":      "protocol PacketType",
+			"namespace":   "_events _eventsCount sockets _fns=fns _ids=ids server name adapter",
+			"adapter":     "nsp rooms sids",
+			"socket":      "_events _eventsCount nsp client recovered connected acks server adapter id handshake",
+			"handshake":   "headers time address xdomain secure issued url query auth",
+			"client":      "sockets nsps server conn decoder id",
+			"engine":      "_events _eventsCount clients clientsCount opts",
+			"engine.opts": "pingTimeout pingInterval upgradeTimeout maxHttpBufferSize transports allowUpgrades cors allowEIO3",
+			"session":     "_events _eventsCount _readyState=readyState upgrading upgraded writeBuffer pingTimeoutTimer pingIntervalTimer id server request protocol remoteAddress transport",
+		},
+		parser: sioV5, collections: true, eventsAlways: true,
+		indent: 2, breakLength: 80, perEntry: 2, countsIndent: true,
+		classMarkers: true, numberedRefs: true, anonymous: "[Function (anonymous)]",
+		nullPrototype: "[Object: null prototype] ", pickQuotes: true,
+		escapeControl: `\x%02X`, utc: "Coordinated Universal Time",
+	},
+}
+
+// pick orders fields as this generation prints that kind of object, and
+// leaves out the rest.
+func (p *printout) pick(kind string, fields []jsField) []jsField {
+	var out []jsField
+	for _, name := range strings.Fields(p.shapes[kind]) {
+		js, goName, _ := strings.Cut(name, "=")
+		for _, f := range fields {
+			if f.name == goName || goName == "" && f.name == js {
+				out = append(out, jsField{js, f.value})
+			}
+		}
+	}
+	return out
+}
+
+// inspectServer is console.log(io), printed as generation print (2 or 4).
+func inspectServer(io *Server, print int) string { return inspect(io, printouts[print]) }
 
 // inspectSockets is console.log(io.sockets.sockets): the sockets of the
 // main namespace, by id.
-func inspectSockets(io *Server) string { return inspect(namespaceSockets{io.sockets}) }
+func inspectSockets(io *Server, print int) string {
+	return inspect(socketMap{io.sockets, "sockets"}, printouts[print])
+}
+
+// maxPrintedSockets bounds what main prints when a socket connects. Every
+// connection prints every socket, so n tabs would cost n² socket printouts.
+const maxPrintedSockets = 8
+
+// connectionPrintout is the tutorial's console.log('io.sockets.sockets: ',
+// io.sockets.sockets), or past maxPrintedSockets a line that counts them.
+func connectionPrintout(io *Server, print int) string {
+	io.sockets.mu.Lock()
+	n := len(io.sockets.sockets)
+	io.sockets.mu.Unlock()
+	if n > maxPrintedSockets {
+		return fmt.Sprintf("io.sockets.sockets: %d sockets (GET /inspect prints them all)", n)
+	}
+	return "io.sockets.sockets:  " + inspectSockets(io, print)
+}
 
 // jsField is one property: its JavaScript name and its value.
 type jsField struct {
@@ -2727,248 +2817,207 @@ type jsField struct {
 
 // jsInspectable is an object as console.log sees it. Implementations are
 // pointers (or structs holding one), so two references to the same Go object
-// compare equal: that is how the renderer recognizes [Circular].
+// compare equal: that is how the renderer recognizes a circular reference.
 type jsInspectable interface {
-	jsClass() string          // "Namespace" prints Namespace { … }; "" a plain { … }
-	inspectFields() []jsField // the properties in order, read now
+	jsClass() string                // "Namespace" prints Namespace { … }; "" a plain { … }
+	jsFields(p *printout) []jsField // the properties in order, read now
 }
 
 // jsObject is an object made on the spot: the parser, a handshake, a packet.
 type jsObject struct {
-	class  string
-	fields []jsField
+	class      string
+	fields     []jsField
+	numberKeys bool // a Map whose keys are numbers, such as socket.acks
 }
 
-func (o *jsObject) jsClass() string          { return o.class }
-func (o *jsObject) inspectFields() []jsField { return o.fields }
+func (o *jsObject) jsClass() string              { return o.class }
+func (o *jsObject) jsFields(*printout) []jsField { return o.fields }
 
-// The other JavaScript values, which have no Go type of their own. Strings,
-// numbers, booleans and nil (null) are Go's; []byte prints as a Buffer.
-type (
-	jsArray    []any    // [ 1, 2 ]
-	jsSet      []any    // Set(2) { 'a', 'b' }
-	jsFunction string   // [Function: name], or [Function] when anonymous
-	jsTimer    struct{} // a running timer, always [Object]: Go's *time.Timer has nothing to show
-)
+// nullPrototype is the class of Object.create(null), as Node's _events.
+const nullPrototype = "Object: null prototype"
 
 // --- What each object shows -------------------------------------------------
 
 func (io *Server) jsClass() string { return "Server" }
 
-func (io *Server) inspectFields() []jsField {
+func (io *Server) jsFields(p *printout) []jsField {
 	io.mu.Lock()
-	nsps := sortedObject(io.nsps)
-	io.mu.Unlock()
-	return []jsField{
-		{"nsps", nsps},
+	defer io.mu.Unlock()
+	return p.pick("io", []jsField{
+		{"nsps", &jsObject{class: "Map", fields: sortedFields(io.nsps)}},
 		{"_path", io.path},
+		{"_connectTimeout", io.eio.cfg.connectTimeout.Milliseconds()},
 		{"_serveClient", io.serveClient},
-		{"parser", parserObject()},
+		{"parser", parserObject(p)},
+		{"opts", &jsObject{fields: []jsField{{"allowEIO3", true}}}}, // 2.x clients are always welcome
 		{"sockets", io.sockets},
 		{"eio", io.eio},
 		{"engine", io.eio}, // socket.io keeps the Engine.IO server under both names
-	}
+	})
 }
 
-// parserObject is io.parser, the exports of socket.io-parser: the protocol
-// the server speaks natively, and the packet types as a list and as named
-// constants.
-func parserObject() *jsObject {
-	o := &jsObject{fields: []jsField{
-		{"protocol", sioV5.protocol},
-		{"types", packetTypeNames[:]},
-	}}
+// parserObject is io.parser, the exports of socket.io-parser: its protocol
+// and the packet types. Protocol 4 lists them in types and names type 4
+// ERROR; protocol 5 has a TypeScript enum, PacketType, which maps both ways.
+func parserObject(p *printout) *jsObject {
+	var types []string
+	enum, constants := &jsObject{}, []jsField{}
 	for t := Connect; t <= BinaryAck; t++ {
-		o.fields = append(o.fields, jsField{packetTypeNames[t], t})
+		name := t.String()
+		if p.parser.protocol == 4 {
+			name = packetTypeNames[t]
+		}
+		types = append(types, name)
+		enum.fields = append(enum.fields, jsField{strconv.Itoa(int(t)), name})
+		constants = append(constants, jsField{name, t})
 	}
-	return o
+	enum.fields = append(enum.fields, constants...)
+	fields := []jsField{{"protocol", p.parser.protocol}, {"types", types}, {"PacketType", enum}}
+	return &jsObject{fields: p.pick("parser", append(fields, constants...))}
 }
 
 func (n *Namespace) jsClass() string { return "Namespace" }
 
-func (n *Namespace) inspectFields() []jsField {
+func (n *Namespace) jsFields(p *printout) []jsField {
 	n.mu.Lock()
-	handlers := make([]any, len(n.connectionHandlers))
+	defer n.mu.Unlock()
+	listeners := make([]jsField, len(n.connectionHandlers))
 	for i, fn := range n.connectionHandlers {
-		handlers[i] = jsFunc(fn)
+		listeners[i] = jsField{"connection", fn}
 	}
-	n.mu.Unlock()
-	fields := []jsField{
+	return p.pick("namespace", append([]jsField{
 		{"name", n.name},
 		{"server", n.server},
-		{"sockets", namespaceSockets{n}},
+		{"sockets", socketMap{n, "sockets"}},
+		{"connected", socketMap{n, "connected"}},
+		{"fns", append([]Middleware{}, n.fns...)},
+		{"ids", n.ids},
 		{"adapter", n.adapter},
-	}
-	return append(fields, eventFields(map[string][]any{"connection": handlers})...)
+	}, p.eventFields(listeners...)...))
 }
 
-// namespaceSockets is a namespace's map of sockets as an object of its own:
-// io.sockets.sockets. The Namespace inside each socket points back at it,
-// and prints [Circular].
-type namespaceSockets struct{ nsp *Namespace }
+// socketMap is a namespace's sockets by id: nsp.sockets, and in socket.io 2
+// also nsp.connected, the sockets that finished connecting, which Go's one
+// map is as well. Two names, two objects: only one is [Circular].
+type socketMap struct {
+	nsp  *Namespace
+	name string // "sockets" or "connected"
+}
 
-func (ns namespaceSockets) jsClass() string { return "" }
+func (m socketMap) jsClass() string { return "Map" }
 
-func (ns namespaceSockets) inspectFields() []jsField {
-	ns.nsp.mu.Lock()
-	sockets := make([]*Socket, 0, len(ns.nsp.sockets))
-	for _, s := range ns.nsp.sockets {
-		sockets = append(sockets, s)
-	}
-	ns.nsp.mu.Unlock()
-	// A JavaScript object keeps its keys in the order they were added; a Go
-	// map has no order, so the sockets go in the order they connected.
-	sort.Slice(sockets, func(i, j int) bool {
-		a, b := sockets[i], sockets[j]
-		if !a.handshake.Time.Equal(b.handshake.Time) {
-			return a.handshake.Time.Before(b.handshake.Time)
-		}
-		return a.id < b.id
-	})
-	fields := make([]jsField, len(sockets))
-	for i, s := range sockets {
-		fields[i] = jsField{string(s.id), s}
-	}
-	return fields
+func (m socketMap) jsFields(*printout) []jsField {
+	return inConnectionOrder(&m.nsp.mu, m.nsp.sockets, func(s *Socket) time.Time { return s.handshake.Time })
 }
 
 func (a *Adapter) jsClass() string { return "Adapter" }
 
-func (a *Adapter) inspectFields() []jsField {
+func (a *Adapter) jsFields(p *printout) []jsField {
 	a.mu.Lock()
-	rooms, sids := &jsObject{}, &jsObject{}
-	for _, room := range sortedKeys(a.rooms) {
-		rooms.fields = append(rooms.fields, jsField{string(room), sortedObject(a.rooms[room])})
+	defer a.mu.Unlock()
+	return p.pick("adapter", []jsField{{"nsp", a.nsp}, {"rooms", mapOfSets(a.rooms)}, {"sids", mapOfSets(a.sids)}})
+}
+
+// mapOfSets is Adapter.rooms or Adapter.sids: a Map of Sets in socket.io 4,
+// an object of { member: true } objects in socket.io 2. (There each room was
+// a Room { sockets, length }; below depth 2 nobody sees the difference.)
+func mapOfSets[K, M ~string](m map[K]map[M]bool) *jsObject {
+	o := &jsObject{class: "Map", fields: sortedFields(m)}
+	for i, f := range o.fields {
+		o.fields[i].value = &jsObject{class: "Set", fields: sortedFields(f.value.(map[M]bool))}
 	}
-	for _, id := range sortedKeys(a.sids) {
-		sids.fields = append(sids.fields, jsField{string(id), sortedObject(a.sids[id])})
-	}
-	a.mu.Unlock()
-	return []jsField{{"nsp", a.nsp}, {"rooms", rooms}, {"sids", sids}}
+	return o
 }
 
 func (s *Socket) jsClass() string { return "Socket" }
 
-func (s *Socket) inspectFields() []jsField {
+func (s *Socket) jsFields(p *printout) []jsField {
+	// socket.io 2's socket.rooms is an object of room → room. (In socket.io
+	// 4 it is a getter, which console.log does not show.)
+	rooms := &jsObject{}
+	for _, room := range s.nsp.adapter.socketRooms(s.id) { // the adapter's lock, before s.mu
+		rooms.fields = append(rooms.fields, jsField{room, room})
+	}
 	s.mu.Lock()
-	connected := s.connected
-	events := map[string][]any{}
-	for _, l := range s.listeners {
-		events[l.event] = append(events[l.event], jsFunc(l.fn))
+	defer s.mu.Unlock()
+	listeners := make([]jsField, len(s.listeners))
+	for i, l := range s.listeners {
+		listeners[i] = jsField{l.event, l.fn}
 	}
-	ackIDs := make([]int, 0, len(s.acks))
-	for id := range s.acks {
-		ackIDs = append(ackIDs, id)
-	}
-	sort.Ints(ackIDs)
-	acks := &jsObject{}
-	for _, id := range ackIDs {
-		acks.fields = append(acks.fields, jsField{strconv.Itoa(id), jsFunc(s.acks[id])})
-	}
-	s.mu.Unlock()
-	rooms := s.nsp.adapter.socketRooms(s.id) // the adapter's lock, taken after s.mu is released
-
-	// The one place where the two generations print differently. A 2.x
-	// client (Socket.IO protocol 4) gets the tutorial's socket: rooms is an
-	// object of room → room, and the handshake has no auth. Socket.IO 3 and
-	// 4 (protocol 5) made socket.rooms a Set and added handshake.auth, the
-	// CONNECT packet's payload. (That a 4.x socket's id is its own and not
-	// the Engine.IO id is already in the data: see sioProtocol.socketID.)
-	var roomsValue any
-	withAuth := false
-	switch s.client.protocol.protocol {
-	case 4:
-		object := &jsObject{}
-		for _, room := range rooms {
-			object.fields = append(object.fields, jsField{room, room})
-		}
-		roomsValue = object
-	default:
-		set := make(jsSet, len(rooms))
-		for i, room := range rooms {
-			set[i] = room
-		}
-		roomsValue, withAuth = set, true
-	}
-
-	fields := []jsField{
+	return p.pick("socket", append([]jsField{
 		{"nsp", s.nsp},
 		{"server", s.nsp.server},
 		{"adapter", s.nsp.adapter},
 		{"id", s.id},
 		{"client", s.client},
 		{"conn", s.client.conn},
-		{"rooms", roomsValue},
-		{"acks", acks},
-		{"connected", connected},
-		{"disconnected", !connected},
-		{"handshake", s.handshake.inspectObject(withAuth)},
-	}
-	return append(fields, eventFields(events)...)
+		{"rooms", rooms},
+		{"acks", &jsObject{class: "Map", numberKeys: true, fields: sortedFields(s.acks)}},
+		{"recovered", false}, // this server never restores a lost connection's state
+		{"connected", s.connected},
+		{"disconnected", !s.connected},
+		{"handshake", s.handshake.inspectObject(p)},
+	}, p.eventFields(listeners...)...))
 }
 
 // inspectObject is socket.handshake. The time is a string, as socket.io
 // makes it with new Date().toString(); issued is the same moment in
-// milliseconds since 1970.
-func (h Handshake) inspectObject(withAuth bool) *jsObject {
-	o := &jsObject{fields: []jsField{
+// milliseconds since 1970. (Go knows time zones by abbreviation only, so
+// only UTC gets Node 20's long name.)
+func (h Handshake) inspectObject(p *printout) *jsObject {
+	time := h.Time.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")
+	return &jsObject{fields: p.pick("handshake", []jsField{
 		{"headers", headersObject(h.Headers)},
-		{"time", h.Time.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")},
-		{"address", h.Address},
+		{"time", strings.Replace(time, "(UTC)", "("+p.utc+")", 1)},
+		{"address", hostOnly(h.Address)},
 		{"xdomain", h.XDomain},
 		{"secure", h.Secure},
 		{"issued", h.Time.UnixMilli()},
 		{"url", h.URL},
 		{"query", queryObject(h.Query)},
-	}}
-	if withAuth {
-		o.fields = append(o.fields, jsField{"auth", h.Auth})
-	}
-	return o
+		{"auth", h.Auth},
+	})}
 }
 
 func (c *client) jsClass() string { return "Client" }
 
-func (c *client) inspectFields() []jsField {
+func (c *client) jsFields(p *printout) []jsField {
 	c.mu.Lock()
-	nsps := sortedObject(c.nsps)
-	decoder := c.decoder.inspectObject()
-	c.mu.Unlock()
-	return []jsField{
+	defer c.mu.Unlock()
+	nsps, sockets := &jsObject{class: "Map", fields: sortedFields(c.nsps)}, &jsObject{class: "Map"}
+	for _, f := range nsps.fields { // Client.sockets: the same sockets, by id
+		sockets.fields = append(sockets.fields, jsField{string(f.value.(*Socket).id), f.value})
+	}
+	return p.pick("client", []jsField{
 		{"server", c.server},
 		{"conn", c.conn},
-		{"decoder", decoder},
+		{"decoder", c.decoder.inspectObject()},
 		{"id", c.conn.sid},
 		{"request", requestObject(c.conn.request)},
+		{"sockets", sockets},
 		{"nsps", nsps},
-	}
+	})
 }
 
-// inspectObject is Client.decoder. While a binary packet waits for its
-// attachments, socket.io-parser keeps it in a BinaryReconstructor.
-// The caller holds the client's lock.
+// inspectObject is Client.decoder: while a binary packet waits for its
+// attachments, socket.io-parser keeps it in a BinaryReconstructor, with
+// the buffers so far. The caller holds the client's lock.
 func (d *decoder) inspectObject() *jsObject {
 	var reconstructor any // null
-	if d.pending != nil {
-		pack := &jsObject{fields: []jsField{{"type", d.pending.Type}, {"nsp", d.pending.Nsp}}}
-		if d.pending.ID != noAck {
-			pack.fields = append(pack.fields, jsField{"id", d.pending.ID})
+	if p := d.pending; p != nil {
+		pack := []jsField{{"type", p.Type}, {"attachments", d.want}, {"nsp", p.Nsp}, {"id", p.ID}}
+		if p.ID == noAck {
+			pack = pack[:3] // no ack asked for, no id
 		}
-		pack.fields = append(pack.fields, jsField{"attachments", d.want})
-		buffers := make(jsArray, len(d.attachments))
-		for i, b := range d.attachments {
-			buffers[i] = b
-		}
-		reconstructor = &jsObject{"BinaryReconstructor", []jsField{{"reconPack", pack}, {"buffers", buffers}}}
+		reconstructor = &jsObject{class: "BinaryReconstructor", fields: []jsField{
+			{"reconPack", &jsObject{fields: pack}}, {"buffers", append([][]byte{}, d.attachments...)}}}
 	}
-	return &jsObject{"Decoder", []jsField{{"reconstructor", reconstructor}}}
+	return &jsObject{class: "Decoder", fields: []jsField{{"reconstructor", reconstructor}}}
 }
 
-// Three facts about our Engine.IO server are fixed in code rather than
-// options, so there is no field to read them from: ServeHTTP accepts exactly
-// these transports, a polling session may always upgrade, and no cookie is
-// ever set (socket.io 4's default, cookie: false). TestInspectFixedFacts
-// holds them to ServeHTTP's behaviour.
+// Three facts about our Engine.IO server are fixed in code, not options:
+// ServeHTTP accepts these transports, a polling session may always upgrade,
+// and no cookie is ever set. TestInspectFixedFacts holds them to ServeHTTP.
 var eioTransports = []string{"polling", "websocket"}
 
 const (
@@ -2978,27 +3027,9 @@ const (
 
 func (srv *eioServer) jsClass() string { return "Server" }
 
-func (srv *eioServer) inspectFields() []jsField {
-	srv.mu.Lock()
-	sessions := make([]*eioSocket, 0, len(srv.clients))
-	for _, s := range srv.clients {
-		sessions = append(sessions, s)
-	}
-	srv.mu.Unlock()
-	sort.Slice(sessions, func(i, j int) bool { // the order they connected in
-		a, b := sessions[i], sessions[j]
-		if !a.request.time.Equal(b.request.time) {
-			return a.request.time.Before(b.request.time)
-		}
-		return a.sid < b.sid
-	})
-	clients := &jsObject{}
-	for _, s := range sessions {
-		clients.fields = append(clients.fields, jsField{string(s.sid), s})
-	}
-	return append([]jsField{
-		{"clients", clients},
-		{"clientsCount", len(sessions)},
+func (srv *eioServer) jsFields(p *printout) []jsField {
+	clients := inConnectionOrder(&srv.mu, srv.clients, func(s *eioSocket) time.Time { return s.request.time })
+	options := []jsField{
 		{"pingTimeout", srv.cfg.pingTimeout.Milliseconds()},
 		{"pingInterval", srv.cfg.pingInterval.Milliseconds()},
 		{"upgradeTimeout", srv.cfg.upgradeTimeout.Milliseconds()},
@@ -3007,62 +3038,56 @@ func (srv *eioServer) inspectFields() []jsField {
 		{"allowUpgrades", eioAllowUpgrades},
 		{"cookie", eioCookie},
 		{"perMessageDeflate", srv.upgrader.EnableCompression},
-	}, eventFields(map[string][]any{"connection": {jsFunc(srv.onConnection)}})...)
+		{"cors", false},     // no Access-Control headers are ever sent
+		{"allowEIO3", true}, // v3 sessions are always accepted
+	}
+	// engine.io 3 kept its options on the server itself, engine.io 6 in opts.
+	fields := append([]jsField{
+		{"clients", &jsObject{fields: clients}}, // a plain object in every engine.io
+		{"clientsCount", len(clients)},
+		{"opts", &jsObject{fields: p.pick("engine.opts", options)}},
+	}, options...)
+	return p.pick("engine", append(fields, p.eventFields(jsField{"connection", srv.onConnection})...))
 }
 
 func (s *eioSocket) jsClass() string { return "Socket" }
 
-func (s *eioSocket) inspectFields() []jsField {
+func (s *eioSocket) jsFields(p *printout) []jsField {
 	s.mu.Lock()
-	upgrading, upgraded, readyState := s.upgrading, s.upgraded, s.readyState
-	queued := append([]eioPacket(nil), s.writeBuffer...)
-	transport := &jsObject{"WebSocket", []jsField{{"name", s.transport}}}
-	if s.transport == "polling" {
-		// writable: a GET is waiting, so a packet would go out at once.
-		transport = &jsObject{"Polling", []jsField{{"name", s.transport}, {"writable", s.pollWaiting}}}
+	defer s.mu.Unlock()
+	writeBuffer := make([]*jsObject, len(s.writeBuffer))
+	for i, packet := range s.writeBuffer {
+		writeBuffer[i] = packetObject(packet)
 	}
-	pingTimeoutTimer, pingIntervalTimer := timerValue(s.pingTimeoutTimer), timerValue(s.pingIntervalTimer)
-	s.mu.Unlock()
-
-	writeBuffer := make(jsArray, len(queued))
-	for i, p := range queued {
-		writeBuffer[i] = packetObject(p)
-	}
-	fields := []jsField{
+	class := map[string]string{"polling": "Polling", "websocket": "WebSocket"}[s.transport]
+	return p.pick("session", append([]jsField{
 		{"id", s.sid},
 		{"server", s.server},
-		{"upgrading", upgrading},
-		{"upgraded", upgraded},
-		{"readyState", readyState},
+		{"readyState", s.readyState},
+		{"upgrading", s.upgrading},
+		{"upgraded", s.upgraded},
 		{"writeBuffer", writeBuffer},
 		{"request", requestObject(s.request)},
 		{"protocol", s.version.protocol},
-		{"remoteAddress", s.request.remoteAddress},
-		{"pingTimeoutTimer", pingTimeoutTimer},
-		{"pingIntervalTimer", pingIntervalTimer},
-		{"transport", transport},
-	}
-	// The layer above listens through onMessage and onClose: in Node, the
-	// Client's listeners on this socket's "message" and "close" events.
-	return append(fields, eventFields(map[string][]any{
-		"message": {jsFunc(s.onMessage)},
-		"close":   {jsFunc(s.onClose)},
-	})...)
+		{"remoteAddress", hostOnly(s.request.remoteAddress)},
+		{"pingTimeoutTimer", s.pingTimeoutTimer},
+		{"pingIntervalTimer", s.pingIntervalTimer},
+		{"transport", &jsObject{class: class, fields: []jsField{{"name", s.transport}}}},
+	}, p.eventFields( // the Client's listeners: onClose and onMessage (Client.ondata)
+		jsField{"close", s.onClose}, jsField{"data", s.onMessage})...))
 }
 
-// packetObject is a queued Engine.IO packet as engine.io keeps it:
+// packetObject is a queued Engine.IO packet as engine.io keeps it, less
+// its options ({ compress: true }; nothing is compressed here):
 // { type: 'message', data: '2["chat","hi"]' }.
 func packetObject(p eioPacket) *jsObject {
-	typ := string(rune(p.typ))
-	if i := int(p.typ) - int(eioOpen); i >= 0 && i < len(eioPacketNames) {
-		typ = eioPacketNames[i]
+	var data any = string(p.data)
+	if p.binary {
+		data = p.data // a Buffer
 	}
-	o := &jsObject{fields: []jsField{{"type", typ}}}
-	switch {
-	case p.binary:
-		o.fields = append(o.fields, jsField{"data", p.data})
-	case len(p.data) > 0:
-		o.fields = append(o.fields, jsField{"data", string(p.data)})
+	o := &jsObject{fields: []jsField{{"type", eioPacketNames[p.typ-eioOpen]}, {"data", data}}}
+	if len(p.data) == 0 {
+		o.fields = o.fields[:1] // engine.io leaves out an empty data
 	}
 	return o
 }
@@ -3070,285 +3095,327 @@ func packetObject(p eioPacket) *jsObject {
 // requestObject is the handshake request, Node's IncomingMessage, with the
 // two of its properties that we keep. (Its address is remoteAddress.)
 func requestObject(r requestInfo) *jsObject {
-	return &jsObject{"IncomingMessage", []jsField{{"headers", headersObject(r.headers)}, {"url", r.url}}}
+	return &jsObject{class: "IncomingMessage", fields: []jsField{{"headers", headersObject(r.headers)}, {"url", r.url}}}
 }
 
 // headersObject is Node's request.headers: names in lower case, repeated
 // headers joined by ", ".
 func headersObject(h http.Header) *jsObject {
-	o := &jsObject{}
-	for _, name := range sortedKeys(h) {
-		o.fields = append(o.fields, jsField{strings.ToLower(name), strings.Join(h[name], ", ")})
+	o := &jsObject{fields: sortedFields(h)}
+	for i, f := range o.fields {
+		o.fields[i] = jsField{strings.ToLower(f.name), strings.Join(f.value.([]string), ", ")}
 	}
 	return o
 }
 
 // queryObject is the parsed query string: a repeated key has an array.
 func queryObject(q url.Values) *jsObject {
-	o := &jsObject{}
-	for _, key := range sortedKeys(q) {
-		var value any = q[key]
-		if len(q[key]) == 1 {
-			value = q[key][0]
+	o := &jsObject{fields: sortedFields(q)}
+	for i, f := range o.fields {
+		if values := f.value.([]string); len(values) == 1 {
+			o.fields[i].value = values[0]
 		}
-		o.fields = append(o.fields, jsField{key, value})
 	}
 	return o
 }
 
-func timerValue(t *time.Timer) any {
-	if t == nil {
-		return nil
+// hostOnly drops the port from Go's RemoteAddr: Node's remoteAddress is the
+// address alone.
+func hostOnly(address string) string {
+	if host, _, err := net.SplitHostPort(address); err == nil {
+		return host
 	}
-	return jsTimer{}
+	return address
 }
 
-// eventFields are Node's EventEmitter bookkeeping: _events maps each event
-// name to its listener, or to an array when there are several, and
-// _eventsCount counts the names. Nothing shows until something listens.
-func eventFields(listeners map[string][]any) []jsField {
-	events := &jsObject{}
-	for _, name := range sortedKeys(listeners) {
-		var fns jsArray
-		for _, fn := range listeners[name] {
-			if fn != nil {
-				fns = append(fns, fn)
-			}
+// eventFields are Node's EventEmitter bookkeeping: _events holds each
+// event's listener, or an array when there are several, in the order the
+// events were first listened to; _eventsCount counts the events. A nil func
+// is not listening.
+func (p *printout) eventFields(listeners ...jsField) []jsField {
+	var names []string
+	fns := map[string][]any{}
+	for _, l := range listeners {
+		if reflect.ValueOf(l.value).IsNil() {
+			continue // nobody listens
 		}
-		switch len(fns) {
-		case 0:
-			continue
-		case 1:
-			events.fields = append(events.fields, jsField{name, fns[0]})
-		default:
-			events.fields = append(events.fields, jsField{name, fns})
+		if fns[l.name] == nil {
+			names = append(names, l.name)
 		}
+		fns[l.name] = append(fns[l.name], l.value)
 	}
-	if len(events.fields) == 0 {
-		return nil
+	if len(names) == 0 && !p.eventsAlways {
+		return nil // socket.io 2's objects grew _events with their first listener
 	}
-	return []jsField{{"_events", events}, {"_eventsCount", len(events.fields)}}
+	events := &jsObject{class: nullPrototype}
+	for _, name := range names {
+		var value any = fns[name] // several listeners: an array
+		if len(fns[name]) == 1 {
+			value = fns[name][0]
+		}
+		events.fields = append(events.fields, jsField{name, value})
+	}
+	return []jsField{{"_events", events}, {"_eventsCount", len(names)}}
 }
 
-// jsFunc names a Go func value the way Node names a function: a method value
-// such as c.onMessage is "bound onMessage", a closure is anonymous, a
-// top-level func keeps its name. A nil func is null.
-func jsFunc(fn any) any {
-	v := reflect.ValueOf(fn)
-	if fn == nil || v.Kind() != reflect.Func || v.IsNil() {
-		return nil
-	}
-	f := runtime.FuncForPC(v.Pointer())
-	if f == nil {
-		return jsFunction("")
-	}
-	name := f.Name() // main.(*client).onMessage-fm, main.NewServer.func1, main.echoEngine
-	name = name[strings.LastIndexByte(name, '.')+1:]
-	if method, ok := strings.CutSuffix(name, "-fm"); ok {
-		return jsFunction("bound " + method)
-	}
-	if _, err := strconv.Atoi(strings.TrimPrefix(name, "func")); err == nil {
-		return jsFunction("") // func1, or 1 for a closure within a closure
-	}
-	return jsFunction(name)
-}
-
-// sortedKeys returns a map's keys in order: Go maps have none, and a
-// printout that changes from run to run cannot be compared.
-func sortedKeys[K ~string, V any](m map[K]V) []K {
+// sortedFields is a Go map as properties, keys in order: Go maps have
+// none, and a printout that changes from run to run cannot be compared.
+func sortedFields[K ~string | ~int, V any](m map[K]V) []jsField {
 	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
+	fields := make([]jsField, len(keys))
+	for i, k := range keys {
+		fields[i] = jsField{fmt.Sprint(k), m[k]}
+	}
+	return fields
 }
 
-// sortedObject is a Go map as a plain object, keys in order.
-func sortedObject[K ~string, V any](m map[K]V) *jsObject {
-	o := &jsObject{}
-	for _, k := range sortedKeys(m) {
-		o.fields = append(o.fields, jsField{string(k), m[k]})
-	}
-	return o
+// inConnectionOrder copies a map of sessions or sockets, under its lock, in
+// the order a JavaScript object or Map keeps them: the order they were
+// added, which is the order they connected in.
+func inConnectionOrder[K ~string, V any](mu *sync.Mutex, m map[K]V, connectedAt func(V) time.Time) []jsField {
+	mu.Lock()
+	fields := sortedFields(m) // by id, for those that connected at the same moment
+	mu.Unlock()
+	sort.SliceStable(fields, func(i, j int) bool {
+		return connectedAt(fields[i].value.(V)).Before(connectedAt(fields[j].value.(V)))
+	})
+	return fields
 }
 
 // --- The renderer: util.inspect --------------------------------------------
 
 const (
-	inspectDepth    = 2   // util.inspect's default depth: deeper objects print [Object]
-	inspectWidth    = 80  // util.inspect's breakLength
-	inspectIndent   = 4   // the tutorial's indentation (Node's own is 2)
-	inspectMaxItems = 100 // util.inspect's maxArrayLength
-	inspectMaxBytes = 50  // a Buffer shows this many bytes
+	inspectDepth    = 2   // util.inspect's default depth: deeper objects collapse to a marker
+	inspectMaxItems = 100 // util.inspect's maxArrayLength, for arrays, Maps and Sets
 )
 
-// inspect renders v as console.log(v) prints it.
-func inspect(v any) string {
-	var r renderer
-	return r.render(v, 0, 0, 0)
+// inspect renders v as console.log(v) prints it in generation p.
+func inspect(v any, p *printout) string {
+	r := renderer{p: p, refs: map[jsInspectable]int{}}
+	return r.render(v, 0, 0)
 }
 
-// renderer holds the objects being printed around the current one: the
-// ancestors, for [Circular].
-type renderer struct{ ancestors []jsInspectable }
+// renderer holds what util.inspect remembers while it walks: the objects
+// being printed around the current one, and in Node 20 the number each
+// object that a circular reference points to got.
+type renderer struct {
+	p         *printout
+	ancestors []jsInspectable
+	refs      map[jsInspectable]int
+}
 
-// render lays out v, which is depth levels deep, in a line indented by
-// indent spaces where it starts at column col (after its key).
-func (r *renderer) render(v any, depth, indent, col int) string {
+// render lays out v, which is depth levels deep, on a line indented by
+// indent spaces.
+func (r *renderer) render(v any, depth, indent int) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
-	case string:
-		return jsString(x)
-	case json.Number: // from a client's JSON, e.g. in handshake.auth
-		f, err := strconv.ParseFloat(string(x), 64)
-		if err != nil {
-			return string(x)
-		}
-		return jsNumber(f)
-	case []byte:
-		return jsBuffer(x)
-	case jsFunction:
-		if x == "" {
-			return "[Function]"
-		}
-		return "[Function: " + string(x) + "]"
-	case jsTimer:
-		return "[Object]"
 	case jsInspectable:
-		return r.object(x, depth, indent, col)
-	case map[string]any: // a client's JSON object
-		return r.object(sortedObject(x), depth, indent, col)
-	case jsArray:
-		return r.list("[", "]", x, depth, indent, col)
-	case []any:
-		return r.list("[", "]", x, depth, indent, col)
-	case []string:
-		items := make([]any, len(x))
-		for i, s := range x {
-			items[i] = s
+		return r.object(x, depth, indent)
+	case *time.Timer: // Node's Timeout: internals only, so it always shows collapsed
+		if x == nil {
+			return "null"
 		}
-		return r.list("[", "]", items, depth, indent, col)
-	case jsSet:
-		return r.list("Set("+strconv.Itoa(len(x))+") {", "}", x, depth, indent, col)
+		_, _, marker := r.p.braces("Timeout", 0)
+		return marker
+	case []byte: // a Buffer (never above the depth limit, so never cut after 50 bytes)
+		return fmt.Sprintf("<Buffer % x>", x)
+	case json.Number: // from a client's JSON, spelled as the client sent it
+		return x.String()
+	case map[string]any: // a client's JSON object, such as handshake.auth
+		return r.object(&jsObject{fields: sortedFields(x)}, depth, indent)
 	}
-	// Named Go types of strings, numbers and booleans: SocketID, PacketType, ….
+	// Named Go types of strings, numbers and booleans (SocketID,
+	// PacketType, …), funcs and slices.
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.String:
-		return jsString(rv.String())
+		return r.p.quote(rv.String())
 	case reflect.Bool:
 		return strconv.FormatBool(rv.Bool())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return strconv.FormatInt(rv.Int(), 10)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return strconv.FormatUint(rv.Uint(), 10)
-	case reflect.Float32, reflect.Float64:
-		return jsNumber(rv.Float())
+	case reflect.Func:
+		return r.p.function(rv)
+	case reflect.Slice: // an array, as an object of its items
+		items := &jsObject{class: "Array", fields: make([]jsField, rv.Len())}
+		for i := range items.fields {
+			items.fields[i].value = rv.Index(i).Interface()
+		}
+		return r.object(items, depth, indent)
 	}
 	return "[" + rv.Type().String() + "]" // a Go value with no JavaScript shape: a bug in a mapping
 }
 
-// object prints { key: value, … }, or Class { … }. As in Node, a reference
-// back to an ancestor is [Circular], and below the depth limit an object is
-// [Object] unless it is empty. (Our classes always have properties, so below
-// the limit they are not even read.)
-func (r *renderer) object(o jsInspectable, depth, indent, col int) string {
+// object prints Class { key: value, … }, and an array as [ value, … ], a
+// Map as Map(1) { 'key' => value } and a Set as Set(1) { 'value' }. A
+// reference back to an ancestor is circular, and below the depth limit an
+// object collapses to a marker unless it is empty. (An instance of a class
+// always has properties here, so below the limit they are not even read.)
+func (r *renderer) object(o jsInspectable, depth, indent int) string {
 	for _, a := range r.ancestors {
 		if a == o {
-			return "[Circular]"
+			return r.circular(o)
 		}
 	}
-	open := "{"
-	if class := o.jsClass(); class != "" {
-		if depth > inspectDepth {
-			return "[Object]"
-		}
-		open = class + " {"
+	// socket.io 2 kept in plain objects what socket.io 4 keeps in Maps and
+	// Sets, and Node 8 did not mark an object without a prototype.
+	class := o.jsClass()
+	if (class == "Map" || class == "Set") && !r.p.collections || class == nullPrototype && r.p.nullPrototype == "" {
+		class = ""
 	}
-	fields := o.inspectFields()
-	if len(fields) == 0 {
-		return open + "}"
+	list := class == "Array" || class == "Map" || class == "Set"
+	if _, _, marker := r.p.braces(class, 0); depth > inspectDepth && class != "" && class != nullPrototype && !list {
+		return marker
 	}
-	if depth > inspectDepth {
-		return "[Object]"
+	fields := o.jsFields(r.p)
+	open, close, marker := r.p.braces(class, len(fields))
+	switch {
+	case len(fields) == 0:
+		return open + close
+	case depth > inspectDepth:
+		return marker
 	}
 	r.ancestors = append(r.ancestors, o)
-	defer func() { r.ancestors = r.ancestors[:len(r.ancestors)-1] }()
-	inner := indent + inspectIndent
-	entries := make([]string, len(fields))
-	for i, f := range fields {
-		key := jsKey(f.name) + ": "
-		entries[i] = key + r.render(f.value, depth+1, inner, inner+len(key))
+	entries := r.entries(o, class, fields, depth+1, indent+r.p.indent)
+	r.ancestors = r.ancestors[:len(r.ancestors)-1]
+	start := indent + len(open)
+	if n := r.refs[o]; n > 0 { // Node 20 marks the object that a [Circular *n] points to
+		ref := "<ref *" + strconv.Itoa(n) + ">"
+		open, start = ref+" "+open, start+len(ref)
 	}
-	return layout(open, "}", entries, indent, col)
-}
-
-// list prints an array or a Set: [ a, b ], Set(2) { a, b }.
-func (r *renderer) list(open, close string, items []any, depth, indent, col int) string {
-	if len(items) == 0 {
-		return open + close
+	if r.p.fitsOneLine(open, entries, start) {
+		return open + " " + strings.Join(entries, ", ") + " " + close
 	}
-	if depth > inspectDepth {
-		if open == "[" {
-			return "[Array]"
-		}
-		return "[Object]"
-	}
-	inner := indent + inspectIndent
-	var entries []string
-	for i, item := range items {
-		if i == inspectMaxItems {
-			entries = append(entries, moreItems(len(items)-i, "item"))
-			break
-		}
-		entries = append(entries, r.render(item, depth+1, inner, inner))
-	}
-	return layout(open, close, entries, indent, col)
-}
-
-// layout puts entries on one line when none of them spans lines and the
-// line fits in inspectWidth columns; otherwise one entry per line, indented
-// one step more than the line the value starts on.
-func layout(open, close string, entries []string, indent, col int) string {
-	line := open + " " + strings.Join(entries, ", ") + " " + close
-	if !strings.Contains(line, "\n") && col+utf8.RuneCountInString(line) <= inspectWidth {
-		return line
-	}
-	pad := "\n" + strings.Repeat(" ", indent+inspectIndent)
+	pad := "\n" + strings.Repeat(" ", indent+r.p.indent) // one entry a line, the brace on its own
 	return open + pad + strings.Join(entries, ","+pad) + "\n" + strings.Repeat(" ", indent) + close
 }
 
-func moreItems(n int, what string) string {
-	if n != 1 {
-		what += "s"
+// entries renders an object's properties, an array's items, a Map's
+// entries or a Set's values; of the last three, no more than
+// inspectMaxItems.
+func (r *renderer) entries(o jsInspectable, class string, fields []jsField, depth, indent int) []string {
+	jo, _ := o.(*jsObject)
+	var entries []string
+	for i, f := range fields {
+		if i == inspectMaxItems && (class == "Array" || class == "Map" || class == "Set") {
+			more := fmt.Sprintf("... %d more items", len(fields)-i)
+			return append(entries, strings.Replace(more, " 1 more items", " 1 more item", 1))
+		}
+		switch value := func() string { return r.render(f.value, depth, indent) }; {
+		case class == "Array":
+			entries = append(entries, value())
+		case class == "Set":
+			entries = append(entries, r.p.quote(f.name))
+		case class == "Map" && jo != nil && jo.numberKeys:
+			entries = append(entries, f.name+" => "+value())
+		case class == "Map":
+			entries = append(entries, r.p.quote(f.name)+" => "+value())
+		default:
+			entries = append(entries, r.p.key(f.name)+": "+value())
+		}
 	}
-	return "... " + strconv.Itoa(n) + " more " + what
+	return entries
 }
 
-// jsKey prints a property name: bare when it is an identifier, quoted
+// circular is the marker of a reference back to an object being printed.
+func (r *renderer) circular(o jsInspectable) string {
+	if !r.p.numberedRefs {
+		return "[Circular]"
+	}
+	if r.refs[o] == 0 {
+		r.refs[o] = len(r.refs) + 1
+	}
+	return "[Circular *" + strconv.Itoa(r.refs[o]) + "]"
+}
+
+// fitsOneLine is util.inspect's rule for an object on one line; neither
+// Node counts the key in front of it. Node 8 adds up the entries and a
+// column for each separator, against 60 columns; it writes the first entry
+// beside a bare { or [ even when the others break, so one entry stays on
+// its line. Node 20 counts two columns a separator, and also the
+// indentation, the opening brace with any <ref *n>, and 10 more, against
+// 80. Lengths count UTF-16 units, as in JavaScript, and an entry that spans
+// lines spans the object too. (Node 20 would also set an array of more
+// than six items out in columns; no array this server prints is that long.)
+func (p *printout) fitsOneLine(open string, entries []string, start int) bool {
+	width := p.perEntry * len(entries)
+	if p.countsIndent {
+		width += start + 10
+	}
+	for _, e := range entries {
+		if strings.Contains(e, "\n") {
+			return false
+		}
+		width += utf16Len([]byte(e))
+	}
+	return width <= p.breakLength || !p.countsIndent && len(entries) == 1 && len(open) == 1
+}
+
+// braces are how an object of a class opens and closes, and its marker
+// below the depth limit: Socket { } and [Socket] (in Node 8 [Object]),
+// Map(2) { }, [ ] and [Array], { } and [Object].
+func (p *printout) braces(class string, size int) (open, close, marker string) {
+	marker = "[Object]"
+	if p.classMarkers && class != "" {
+		marker = "[" + class + "]"
+	}
+	switch class {
+	case "":
+		return "{", "}", marker
+	case "Array":
+		return "[", "]", "[Array]"
+	case "Map", "Set":
+		return class + "(" + strconv.Itoa(size) + ") {", "}", marker
+	case nullPrototype:
+		return p.nullPrototype + "{", "}", marker
+	}
+	return class + " {", "}", marker
+}
+
+// function names a Go func the way Node names a function: a method value
+// such as c.onMessage is [Function: bound onMessage], a top-level func keeps
+// its name, a closure is anonymous, and a nil func is null.
+func (p *printout) function(fn reflect.Value) string {
+	if fn.IsNil() {
+		return "null"
+	}
+	name := runtime.FuncForPC(fn.Pointer()).Name() // main.(*client).onMessage-fm, main.NewServer.func1, main.echoEngine
+	name = name[strings.LastIndexByte(name, '.')+1:]
+	if method, ok := strings.CutSuffix(name, "-fm"); ok {
+		return "[Function: bound " + method + "]"
+	}
+	if _, err := strconv.Atoi(strings.TrimPrefix(name, "func")); err == nil || name == "" {
+		return p.anonymous // func1, or 1 for a closure within a closure
+	}
+	return "[Function: " + name + "]"
+}
+
+// key prints a property name: bare when it is an identifier, quoted
 // otherwise. The tutorial's socket ids show both: riIk7xPKPqrcmqVUAAAA and
 // 'hCF0R-0W6qrBcIn1AAAB'.
-func jsKey(name string) string {
+func (p *printout) key(name string) string {
 	for i, c := range name {
-		letter := c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !letter && (i == 0 || c < '0' || c > '9') {
-			return jsString(name)
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return p.quote(name)
 		}
 	}
 	if name == "" {
-		return "''"
+		return p.quote(name)
 	}
 	return name
 }
 
-// jsString quotes a string as util.inspect does: in single quotes, or in
-// double quotes (then backquotes) when that saves escaping a quote; control
-// characters escaped.
-func jsString(s string) string {
+// quote writes a string as util.inspect does: in single quotes, with the
+// quote, the backslash and control characters escaped. Node 20 picks double
+// quotes, then backquotes, rather than escape a quote.
+func (p *printout) quote(s string) string {
 	quote := '\''
-	if strings.ContainsRune(s, '\'') {
+	if p.pickQuotes && strings.ContainsRune(s, '\'') {
 		if !strings.ContainsRune(s, '"') {
 			quote = '"'
 		} else if !strings.ContainsRune(s, '`') && !strings.Contains(s, "${") {
@@ -3358,66 +3425,18 @@ func jsString(s string) string {
 	var b strings.Builder
 	b.WriteRune(quote)
 	for _, c := range s {
-		switch c {
-		case quote, '\\':
-			b.WriteByte('\\')
-			b.WriteRune(c)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\r':
-			b.WriteString(`\r`)
+		switch short := strings.IndexRune("\b\t\n\f\r", c); {
+		case c == quote || c == '\\':
+			b.WriteString(`\` + string(c))
+		case short >= 0:
+			b.WriteString(`\` + "btnfr"[short:short+1])
+		case c < 0x20 || p.pickQuotes && c >= 0x7f && c <= 0x9f:
+			fmt.Fprintf(&b, p.escapeControl, c)
 		default:
-			if c < 0x20 || c == 0x7f {
-				b.WriteString(`\x`)
-				b.WriteString(strings.ToUpper(strconv.FormatInt(int64(c)|0x100, 16)[1:]))
-			} else {
-				b.WriteRune(c)
-			}
+			b.WriteRune(c)
 		}
 	}
 	b.WriteRune(quote)
-	return b.String()
-}
-
-// jsNumber prints a number as JavaScript does: 1000000, 0.5, 1e+21, 1e-7.
-func jsNumber(f float64) string {
-	abs := f
-	if abs < 0 {
-		abs = -abs
-	}
-	switch {
-	case f != f:
-		return "NaN"
-	case abs > 1.7976931348623157e308:
-		if f < 0 {
-			return "-Infinity"
-		}
-		return "Infinity"
-	case abs != 0 && (abs >= 1e21 || abs < 1e-6):
-		mantissa, exp, _ := strings.Cut(strconv.FormatFloat(f, 'e', -1, 64), "e")
-		return mantissa + "e" + exp[:1] + strings.TrimLeft(exp[1:], "0")
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
-// jsBuffer prints bytes as Node prints a Buffer: <Buffer 01 02 03>.
-func jsBuffer(data []byte) string {
-	var b strings.Builder
-	b.WriteString("<Buffer")
-	for i, c := range data {
-		if i == inspectMaxBytes {
-			b.WriteString(" " + moreItems(len(data)-i, "byte"))
-			break
-		}
-		b.WriteString(" " + strconv.FormatInt(int64(c)|0x100, 16)[1:])
-	}
-	b.WriteString(">")
 	return b.String()
 }
 
@@ -3520,9 +3539,24 @@ func newMux(io *Server, engine *eioServer) http.Handler {
 		})
 	}
 	mux.Handle("/engine.io/", engine)
+	// /inspect prints io.sockets.sockets, or io with of=io, as the server's
+	// -print has it or as print=2 or print=4 asks.
 	mux.HandleFunc("/inspect", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		generation, of := io.eio.cfg.print, q.Get("of")
+		if q.Has("print") {
+			generation, _ = strconv.Atoi(q.Get("print"))
+		}
+		if printouts[generation] == nil || of != "" && of != "io" {
+			http.Error(w, "/inspect takes print=2 (socket.io 2.2 on Node 8) or print=4 (socket.io 4.8 on Node 20), and of=io to print io", http.StatusBadRequest)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, inspectSockets(io))
+		if of == "io" {
+			fmt.Fprintln(w, inspectServer(io, generation))
+			return
+		}
+		fmt.Fprintln(w, inspectSockets(io, generation))
 	})
 	return mux
 }
@@ -3542,7 +3576,7 @@ func main() {
 	}
 	if !cfg.quiet { // the tutorial's own handlers
 		io.On("connection", func(socket *Socket) {
-			fmt.Println("io.sockets.sockets: ", inspectSockets(io))
+			fmt.Println(connectionPrintout(io, cfg.print))
 			socket.On("disconnect", func(reason []any, _ AckFunc) { fmt.Println(socket.id, "disconnected:", reason[0]) })
 		})
 	}
@@ -3553,7 +3587,7 @@ func main() {
 	}
 	fmt.Printf("Server listening at port %s\n", cfg.port)
 	if !cfg.quiet {
-		fmt.Println(inspectServer(io))
+		fmt.Println(inspectServer(io, cfg.print))
 	}
 	if err := serveUntilSignal(newHTTPServer(newMux(io, engine)), ln, io.eio, engine); err != nil {
 		log.Fatal(err)
