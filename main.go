@@ -748,52 +748,51 @@ type openPacket struct {
 	MaxPayload   int64    `json:"maxPayload,omitempty"` // v4 only
 }
 
-// handshake opens a session. Over polling the answer is a GET response that
-// starts with the open packet; over websocket it is the first frame.
+// handshake opens a session. Its first packet is the open packet: over
+// polling the answer to the handshake, sent before the layer above hears of
+// the session, as engine.io does since socket.io 3 (socket.io 2 still waited
+// and sent a 2.x client's CONNECT with it: 97:0{…}2:40); over websocket the
+// first frame.
 func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version *eioVersion, transport string) {
+	upgrades := []string{"websocket"}
 	var ws *websocket.Conn
 	if transport == "websocket" {
 		var err error
 		if ws, err = srv.upgradeWebSocket(w, r); err != nil {
 			return // the upgrader has answered with an HTTP error
 		}
+		upgrades = []string{}
 	}
 	s := newEIOSocket(srv, r, version, transport)
 	open := openPacket{
 		SID:          s.sid,
-		Upgrades:     []string{},
+		Upgrades:     upgrades,
 		PingInterval: srv.cfg.pingInterval.Milliseconds(),
 		PingTimeout:  srv.cfg.pingTimeout.Milliseconds(),
-	}
-	if transport == "polling" {
-		open.Upgrades = []string{"websocket"}
 	}
 	if version.sendsMaxPayload {
 		open.MaxPayload = srv.cfg.maxPayload
 	}
 	data, _ := json.Marshal(open) // a struct of strings and numbers always marshals
-	first := eioPacket{typ: eioOpen, data: data}
-	if ws != nil {
-		s.writeBuffer = []eioPacket{first} // the first frame, ahead of anything the layer above sends
-	}
+	s.writeBuffer = []eioPacket{{typ: eioOpen, data: data}}
 
 	srv.mu.Lock()
 	srv.clients[s.sid] = s
 	srv.mu.Unlock()
-	if srv.onConnection != nil {
-		srv.onConnection(s) // may queue packets, e.g. the v3 client's implicit CONNECT
+	s.startHeartbeat() // before the layer above hears of the session, as in engine.io
+	if ws == nil {
+		packets, _ := s.nextPoll(r) // at once: the open packet is queued
+		s.writePollResponse(w, packets)
 	}
-	s.startHeartbeat()
-
-	if ws != nil {
-		srv.writers.Add(1)
-		go s.writeLoop(ws)
-		s.readLoop(ws)
+	if srv.onConnection != nil {
+		srv.onConnection(s)
+	}
+	if ws == nil {
 		return
 	}
-	// Over polling the handshake answers with the open packet alone; what
-	// the layer above queued (a v3 client's CONNECT) waits for the next GET.
-	s.writePollResponse(w, []eioPacket{first})
+	srv.writers.Add(1)
+	go s.writeLoop(ws)
+	s.readLoop(ws)
 }
 
 // requestInfo is what the handshake request looked like; Socket.IO shows it
