@@ -220,6 +220,9 @@ var payloadV3TextTests = []struct {
 		`1:229:421["message-with-ack","é😀"]`},
 	{"pong and its ack", []eioPacket{textPacket(eioPong, ""), msg(`31["é😀"]`)}, `1:310:431["é😀"]`},
 	{"probe", []eioPacket{textPacket(eioPong, "probe")}, "6:3probe"},
+	{"U+FFFF is one unit", []eioPacket{msg("\uffff")}, "2:4\uffff"},
+	{"U+10000 is a surrogate pair, two units", []eioPacket{msg("\U00010000")}, "3:4\U00010000"},
+	{"U+10000 then ASCII: the length ends on the pair", []eioPacket{msg("\U00010000"), msg("a")}, "3:4\U000100002:4a"},
 	{"base64 binary keeps its type digit", []eioPacket{msg("hello"), bin(1, 2, 3, 4)}, "6:4hello10:b4AQIDBA=="},
 	{"a Socket.IO attachment", []eioPacket{bin(1, 2, 3)}, "6:b4AQID"},
 }
@@ -320,6 +323,7 @@ var payloadErrorTests = []struct {
 	{"v3 no length", eioV3, textBody, "4hello", nil, errBadLength},
 	{"v3 zero length", eioV3, textBody, "0:", nil, errBadLength},
 	{"v3 length ends in the middle of a surrogate pair", eioV3, textBody, "2:4😀", nil, errBadLength},
+	{"v3 length ends in the middle of U+10000", eioV3, textBody, "2:4\U00010000", nil, errBadLength},
 	{"v3 second packet cut short", eioV3, textBody, "6:4hello5:4wor", []eioPacket{msg("hello")}, errBadLength},
 	{"v3 unknown type", eioV3, textBody, "1:9", nil, errUnknownPacket},
 	{"v3 bad base64", eioV3, textBody, "5:b4!!!", nil, errBadBase64},
@@ -357,6 +361,11 @@ var utf16LenTests = []struct {
 	{"😀 is two units, four bytes", "😀", 2},
 	{"Cyrillic", "привет", 6},
 	{"mixed", `421["message-with-ack","é😀"]`, 29},
+	// The edges of the surrogate range: a rune counts twice from U+10000 on,
+	// not from U+10001 (😀, U+1F600, cannot tell > from >=).
+	{"U+FFFF is the last one-unit rune", "\uffff", 1},
+	{"U+10000 is the first surrogate pair", "\U00010000", 2},
+	{"U+10FFFF, the last rune, is a pair", "\U0010ffff", 2},
 }
 
 func TestUTF16Len(t *testing.T) {
