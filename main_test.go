@@ -1397,6 +1397,59 @@ func TestPingTimeoutV4(t *testing.T) {
 	})
 }
 
+// TestHeartbeatTimings tells pingInterval and pingTimeout apart: 50 ms
+// between a pong and the next ping, 400 ms for a pong to come back. Each
+// span is timed from the packet that starts it (the ping, or the pong), not
+// from the session's start, where the two sums look alike.
+func TestHeartbeatTimings(t *testing.T) {
+	const interval, timeout = 50 * time.Millisecond, 400 * time.Millisecond
+	cfg := testConfig()
+	cfg.pingInterval, cfg.pingTimeout = interval, timeout
+	ts := newTestServerWith(t, cfg)
+	// checkSpan allows the network's delay on top, but not the other setting.
+	checkSpan := func(t *testing.T, what string, got, want time.Duration) {
+		t.Helper()
+		if got < want-40*time.Millisecond || got > want+250*time.Millisecond {
+			t.Errorf("%s after %v, want %v", what, got, want)
+		}
+	}
+	t.Run("websocket", func(t *testing.T) {
+		t.Parallel()
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", false)
+		open := parseOpen(t, ws.nextText(t))
+		if string(open["pingInterval"]) != "50" || string(open["pingTimeout"]) != "400" {
+			t.Errorf("open packet %v, want pingInterval 50 and pingTimeout 400", open)
+		}
+		start := time.Now()
+		ws.expectText(t, "2")
+		checkSpan(t, "the first ping", time.Since(start), interval)
+		ws.sendText(t, "3")
+		pong := time.Now()
+		ws.expectText(t, "2")
+		ping := time.Now()
+		checkSpan(t, "the ping after a pong", ping.Sub(pong), interval)
+		// No pong this time: the session ends pingTimeout after the ping.
+		ws.expectText(t, "1")
+		checkSpan(t, "the close for a missing pong", time.Since(ping), timeout)
+		ws.expectClosed(t)
+	})
+	t.Run("polling", func(t *testing.T) {
+		t.Parallel()
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		start := time.Now()
+		expect(t, pc.get(t), 200, "2")
+		checkSpan(t, "the first ping", time.Since(start), interval)
+		expect(t, pc.post(t, "3"), 200, "ok")
+		pong := time.Now()
+		expect(t, pc.get(t), 200, "2")
+		ping := time.Now()
+		checkSpan(t, "the ping after a pong", ping.Sub(pong), interval)
+		// A GET waits for the close packet, which comes pingTimeout after the ping.
+		expect(t, pc.get(t), 200, "1")
+		checkSpan(t, "the close for a missing pong", time.Since(ping), timeout)
+	})
+}
+
 // TestClientPingV4 checks that a v4 client may not ping: only the server does.
 func TestClientPingV4(t *testing.T) {
 	ts := newTestServer(t)
