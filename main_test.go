@@ -1351,6 +1351,66 @@ func TestDisconnectMe(t *testing.T) {
 	})
 }
 
+// TestNamespaceQuery: a CONNECT may carry a query after the namespace name,
+// /custom?token=1 — the 2.x client puts its `query` option there, and a 4.x
+// client may send it too. The socket joins "/custom"; no namespace called
+// "/custom?token=1" appears, and the answers name "/custom".
+func TestNamespaceQuery(t *testing.T) {
+	ts := newTestServer(t)
+	custom := ts.io.Of("/custom")
+	checkNoQueryNamespace := func(t *testing.T) {
+		t.Helper()
+		ts.io.mu.Lock()
+		defer ts.io.mu.Unlock()
+		for name := range ts.io.nsps {
+			if strings.Contains(name, "?") {
+				t.Errorf("io.nsps has a namespace %q", name)
+			}
+		}
+	}
+	t.Run("v5 websocket", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `40/custom?token=1,`)
+		id := connectReplySID(t, ws.nextText(t), "40/custom,")
+		ws.expectText(t, `42/custom,["auth",{}]`)
+		if !namespaceHas(custom, SocketID(id)) {
+			t.Errorf("socket %s is not in /custom", id)
+		}
+		ws.sendText(t, `42/custom,["message","x"]`)
+		ws.expectText(t, `42/custom,["message-back","x"]`)
+		checkNoQueryNamespace(t)
+	})
+	t.Run("v5 polling, with auth", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/custom?token=1,{"token":"abc"}`)
+		id := connectReplySID(t, pc.next(t), "40/custom,")
+		pc.expect(t, `42/custom,["auth",{"token":"abc"}]`)
+		if !namespaceHas(custom, SocketID(id)) {
+			t.Errorf("socket %s is not in /custom", id)
+		}
+		pc.send(t, `42/custom,1["message-with-ack","y"]`)
+		pc.expect(t, `43/custom,1["y"]`)
+		checkNoQueryNamespace(t)
+	})
+	t.Run("v4 (2.x client)", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+		expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+		expect(t, pc.post(t, "18:40/custom?token=1,"), 200, "ok")
+		expect(t, pc.get(t), 200, `10:40/custom,21:42/custom,["auth",{}]`)
+		if !namespaceHas(custom, SocketID("/custom#"+pc.sid)) {
+			t.Errorf("no socket /custom#%s in /custom", pc.sid)
+		}
+		expect(t, pc.post(t, `25:42/custom,["message","z"]`), 200, "ok")
+		expect(t, pc.get(t), 200, `30:42/custom,["message-back","z"]`)
+		checkNoQueryNamespace(t)
+	})
+	t.Run("an unknown namespace is refused under its bare name", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `40/nope?token=1,`)
+		ws.expectText(t, `44/nope,{"message":"Invalid namespace"}`)
+	})
+}
+
 func TestHeartbeatV4(t *testing.T) {
 	ts := newTestServer(t)
 	t.Run("polling", func(t *testing.T) {
