@@ -1728,17 +1728,58 @@ func TestEchoEngine(t *testing.T) {
 	})
 }
 
-// TestStaticFiles checks the page and the client script are served.
+// TestStaticFiles checks what newMux serves besides Socket.IO: the teaching
+// page and its files from public/, each with its content type, and the
+// project's own client at /socket.io/socket.io.js, as socket.io serves its
+// client there (serveClient). A missing file is a 404.
 func TestStaticFiles(t *testing.T) {
 	ts := newTestServer(t)
-	for _, path := range []string{"/", "/socket.io/socket.io.js"} {
-		if r := ts.get(t, path); r.status != 200 || r.body == "" {
-			t.Errorf("GET %s: %d, %d bytes", path, r.status, len(r.body))
+	// FileServer takes the type from the extension, which a system's
+	// mime.types may spell either way for .js; the client script's type is
+	// set by newMux.
+	const javascript = "text/javascript; charset=utf-8 | application/javascript; charset=utf-8"
+	for _, tc := range []struct {
+		path, file string
+		types      string // the Content-Type, or choices separated by " | "
+	}{
+		{"/", "index.html", "text/html; charset=utf-8"},
+		{"/app.js", "app.js", javascript},
+		{"/tracer.js", "tracer.js", javascript},
+		{"/style.css", "style.css", "text/css; charset=utf-8"},
+		{"/socket.io/socket.io.js", "socket.io.js", "application/javascript; charset=utf-8"},
+	} {
+		want, err := os.ReadFile(filepath.Join("public", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := ts.get(t, tc.path)
+		ct := r.header.Get("Content-Type")
+		typeOK := false
+		for _, choice := range strings.Split(tc.types, " | ") {
+			typeOK = typeOK || strings.EqualFold(ct, choice)
+		}
+		if r.status != 200 || !typeOK || r.body != string(want) {
+			t.Errorf("GET %s: %d %q, %d bytes; want 200 %q with public/%s (%d bytes)",
+				tc.path, r.status, ct, len(r.body), tc.types, tc.file, len(want))
 		}
 	}
-	if ct := ts.get(t, "/socket.io/socket.io.js").header.Get("Content-Type"); !strings.HasPrefix(ct, "application/javascript") {
-		t.Errorf("socket.io.js served as %q", ct)
+
+	page := ts.get(t, "/").body
+	for _, want := range []string{"<title>Socket.IO, laid open</title>", `<script src="/app.js">`, `<script src="/tracer.js">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page at / has no %s: it is not the teaching page", want)
+		}
 	}
+	client := ts.get(t, "/socket.io/socket.io.js").body
+	for _, want := range []string{"socket.io.js: a small Socket.IO client, written to be read.", "global.io = io;"} {
+		if !strings.Contains(client, want) {
+			t.Errorf("/socket.io/socket.io.js has no %q: it is not the project's client", want)
+		}
+	}
+
+	expect(t, ts.get(t, "/missing.html"), 404, "404 page not found\n")
+	// Other paths below /socket.io/ belong to Engine.IO, as in socket.io.
+	expect(t, ts.get(t, "/socket.io/missing.js"), 400, errorTransportUnknown)
 }
 
 // === Concurrency and cleanup ================================================
