@@ -1782,6 +1782,51 @@ func TestStaticFiles(t *testing.T) {
 	expect(t, ts.get(t, "/socket.io/missing.js"), 400, errorTransportUnknown)
 }
 
+// TestDemoServer builds the server as main does, with newDemoServer and
+// newMux and nothing added (newTestServer adds /test), and uses every
+// namespace main serves: "/" and "/custom" with the demo handlers,
+// "/private" behind requireToken. Any other namespace is refused.
+func TestDemoServer(t *testing.T) {
+	io, engine := newDemoServer(testConfig())
+	io.mu.Lock()
+	names := sortedKeys(io.nsps)
+	io.mu.Unlock()
+	if want := []string{"/", "/custom", "/private"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("newDemoServer serves %v, want %v", names, want)
+	}
+	ts := &testServer{Server: httptest.NewServer(newMux(io, engine)), io: io, engine: engine,
+		client: &http.Client{Timeout: wait, Transport: &http.Transport{}}}
+	t.Cleanup(func() {
+		ts.client.CloseIdleConnections()
+		ts.Server.Close()
+	})
+
+	ws, _ := dialSocketIO(t, ts) // "/": CONNECT, then the auth event
+	ws.sendText(t, `421["message-with-ack","a"]`)
+	ws.expectText(t, `431["a"]`)
+
+	ws.sendText(t, `40/custom,`)
+	connectReplySID(t, ws.nextText(t), "40/custom,")
+	ws.expectText(t, `42/custom,["auth",{}]`)
+	ws.sendText(t, `42/custom,["message","b"]`)
+	ws.expectText(t, `42/custom,["message-back","b"]`)
+
+	ws.sendText(t, `40/private,`)
+	ws.expectText(t, `44/private,{"data":{"expected":"token letmein"},"message":"not authorized"}`)
+	ws.sendText(t, `40/private,{"token":"letmein"}`)
+	connectReplySID(t, ws.nextText(t), "40/private,")
+	ws.expectText(t, `42/private,["auth",{"token":"letmein"}]`)
+	ws.sendText(t, `42/private,1["message-with-ack","c"]`)
+	ws.expectText(t, `43/private,1["c"]`)
+
+	ws.sendText(t, `40/test,`)
+	ws.expectText(t, `44/test,{"message":"Invalid namespace"}`)
+
+	echo := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
+	expect(t, echo.post(t, "4d"), 200, "ok")
+	expect(t, echo.get(t), 200, "4d")
+}
+
 // === Concurrency and cleanup ================================================
 
 // TestManyClients runs clients side by side, each with its own goroutine;
