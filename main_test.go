@@ -1896,6 +1896,7 @@ func askForAck(ts *testServer, i int) error {
 // checks that the sessions and their goroutines are gone.
 func TestNoLeaks(t *testing.T) {
 	ts := newTestServer(t)
+	clients := recordClients(ts.io)
 	baseline := runtime.NumGoroutine()
 
 	for i := 0; i < 3; i++ { // websocket sessions, closed by the client
@@ -1930,6 +1931,7 @@ func TestNoLeaks(t *testing.T) {
 			t.Errorf("%s still has %d sockets", nsp.name, n)
 		}
 	}
+	checkNoLeftovers(t, ts, clients)
 	ts.client.CloseIdleConnections()
 	deadline := time.Now().Add(wait)
 	for runtime.NumGoroutine() > baseline {
@@ -2801,6 +2803,92 @@ func namespaceHas(nsp *Namespace, id SocketID) bool {
 	nsp.mu.Lock()
 	defer nsp.mu.Unlock()
 	return nsp.sockets[id] != nil
+}
+
+// clientRecorder keeps the client of every socket that connected, so that
+// a test can look at client.nsps after the sessions are gone.
+type clientRecorder struct {
+	mu      sync.Mutex
+	clients map[*client]bool
+}
+
+// recordClients starts recording on every namespace io has now.
+func recordClients(io *Server) *clientRecorder {
+	rec := &clientRecorder{clients: map[*client]bool{}}
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	for _, nsp := range io.nsps {
+		nsp.On("connection", func(s *Socket) {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			rec.clients[s.client] = true
+		})
+	}
+	return rec
+}
+
+// checkNoLeftovers checks that no trace of a finished session is left in
+// any registry: io.eio.clients and the echo engine's, every namespace's
+// sockets, every adapter's rooms and sids (a socket left there still gets
+// broadcasts), and the nsps of every client recorded.
+func checkNoLeftovers(t *testing.T, ts *testServer, rec *clientRecorder) {
+	t.Helper()
+	for _, e := range []*eioServer{ts.io.eio, ts.engine} {
+		if n := sessionCount(e); n != 0 {
+			t.Errorf("%d sessions are still in eioServer.clients", n)
+		}
+	}
+	ts.io.mu.Lock()
+	nsps := make([]*Namespace, 0, len(ts.io.nsps))
+	for _, nsp := range ts.io.nsps {
+		nsps = append(nsps, nsp)
+	}
+	ts.io.mu.Unlock()
+	for _, nsp := range nsps {
+		if n := namespaceSize(nsp); n != 0 {
+			t.Errorf("%s: %d sockets are still in Namespace.sockets", nsp.name, n)
+		}
+		a := nsp.adapter
+		a.mu.Lock()
+		rooms, sids := sortedKeys(a.rooms), sortedKeys(a.sids)
+		a.mu.Unlock()
+		if len(rooms) != 0 || len(sids) != 0 {
+			t.Errorf("%s: the adapter still holds %d rooms %v… and %d socket ids %v…",
+				nsp.name, len(rooms), firstFew(rooms), len(sids), firstFew(sids))
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for c := range rec.clients {
+		c.mu.Lock()
+		left := sortedKeys(c.nsps)
+		c.mu.Unlock()
+		if len(left) != 0 {
+			t.Errorf("client of session %s still has sockets in %v", c.conn.sid, left)
+		}
+	}
+}
+
+// firstFew shortens a list for a failure message.
+func firstFew[T any](list []T) []T {
+	if len(list) > 3 {
+		return list[:3]
+	}
+	return list
+}
+
+// checkGoroutines waits until no more goroutines run than before the test
+// started its clients, and shows them all if some stay.
+func checkGoroutines(t *testing.T, baseline int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for runtime.NumGoroutine() > baseline {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, %d before the clients came:\n%s", runtime.NumGoroutine(), baseline, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func expectAnswer(t *testing.T, ts *testServer, want []any) {
