@@ -11,6 +11,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -1940,6 +1941,306 @@ func TestNoLeaks(t *testing.T) {
 			t.Fatalf("%d goroutines, %d before the clients came:\n%s", runtime.NumGoroutine(), baseline, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestChurn runs 1,000 sessions through one server, eight at a time, ended
+// in every way a session can end: the client closes a polling or websocket
+// session, or one that upgraded; its TCP connection just goes away, in a
+// websocket or under a held GET; it stops answering pings; the server
+// disconnects its socket. 2.x clients are among them. Each session first
+// joins rooms in "/" and "/custom". Afterwards no registry holds anything of
+// them and the goroutines are back to what they were.
+func TestChurn(t *testing.T) {
+	cfg := testConfig()
+	// Sessions left to time out end 400 ms after their last pong; every
+	// other cycle must finish within that, even under -race.
+	cfg.pingInterval, cfg.pingTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg.upgradeTimeout = wait
+	ts := newTestServerWith(t, cfg)
+	ts.client.Transport = &http.Transport{MaxIdleConnsPerHost: churnWorkers}
+	clients := recordClients(ts.io)
+	baseline := runtime.NumGoroutine()
+
+	var (
+		next     atomic.Int64
+		workers  sync.WaitGroup
+		mu       sync.Mutex        // protects the two below
+		failures []string          // what went wrong, by cycle
+		silent   []*websocket.Conn // websockets that stopped answering pings
+	)
+	for w := 0; w < churnWorkers; w++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for i := int(next.Add(1)) - 1; i < churnCycles; i = int(next.Add(1)) - 1 {
+				kind := churnKinds[i%len(churnKinds)]
+				conn, err := kind.run(ts, Room(fmt.Sprintf("room%d", i%7)))
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, fmt.Sprintf("cycle %d, %s: %v", i, kind.name, err))
+				}
+				if conn != nil {
+					silent = append(silent, conn)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	workers.Wait()
+	clients.mu.Lock()
+	if n := len(clients.clients); n != churnCycles {
+		t.Errorf("%d sessions joined a namespace, want one a cycle, %d", n, churnCycles)
+	}
+	clients.mu.Unlock()
+	for i, f := range failures {
+		if i == 10 {
+			t.Errorf("… and %d more", len(failures)-10)
+			break
+		}
+		t.Error(f)
+	}
+	// The server closes each silent websocket: pings, the close packet, then
+	// a close frame.
+	deadline := time.Now().Add(wait)
+	for _, conn := range silent {
+		_ = conn.SetReadDeadline(deadline)
+		var last string
+		var err error
+		for err == nil {
+			var frame []byte
+			if _, frame, err = conn.ReadMessage(); err == nil {
+				last = string(frame)
+			}
+		}
+		if last != "1" || !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			t.Errorf("a websocket that stopped answering pings ended with %q, %v; want the close packet 1, then close frame 1000", last, err)
+		}
+		conn.Close()
+	}
+	waitFor(t, "every session to end", func() bool { return sessionCount(ts.io.eio) == 0 })
+	checkNoLeftovers(t, ts, clients)
+	ts.client.CloseIdleConnections()
+	checkGoroutines(t, baseline)
+}
+
+const churnCycles, churnWorkers = 1000, 8
+
+// churnKinds are the ways a session lives and ends in TestChurn. Each runs
+// without *testing.T, from a worker goroutine, and returns an error instead
+// of failing; a websocket left for the server to time out is returned.
+var churnKinds = []struct {
+	name string
+	run  func(ts *testServer, room Room) (*websocket.Conn, error)
+}{
+	{"polling, the client sends close", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		path, err := churnPolling(ts, "4", room)
+		if err == nil {
+			err = churnPost(ts, path, "1")
+		}
+		return nil, err
+	}},
+	{"polling, the client stops polling", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		_, err := churnPolling(ts, "4", room) // no pong: the server times it out
+		return nil, err
+	}},
+	{"polling, the held GET's TCP connection closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		path, err := churnPolling(ts, "4", room)
+		if err != nil {
+			return nil, err
+		}
+		sid := eioSID(path[strings.LastIndex(path, "=")+1:])
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+path, nil)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if resp, err := ts.client.Do(req); err == nil { // a ping came first
+				resp.Body.Close()
+			}
+		}()
+		for deadline := time.Now().Add(wait); ; time.Sleep(time.Millisecond) {
+			s := ts.io.eio.lookup(sid)
+			if s == nil {
+				break // timed out already: nothing left to cut
+			}
+			s.mu.Lock()
+			held := s.pollWaiting
+			s.mu.Unlock()
+			if held || time.Now().After(deadline) {
+				break
+			}
+		}
+		cancel() // the transport closes the connection
+		<-done
+		return nil, nil // the session ends by ping timeout
+	}},
+	{"websocket, the client sends close", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		return nil, conn.WriteMessage(websocket.TextMessage, []byte("1"))
+	}},
+	{"websocket, closed with a close frame", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		return nil, conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wait))
+	}},
+	{"websocket, its TCP connection closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+		if err == nil {
+			conn.Close() // no close frame, no close packet
+		}
+		return nil, err
+	}},
+	{"websocket, the client stops answering pings", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		return churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+	}},
+	{"upgrade from polling, then the TCP connection closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		path, err := churnPolling(ts, "4", room)
+		if err != nil {
+			return nil, err
+		}
+		conn, err := churnDial(ts, strings.Replace(path, "transport=polling", "transport=websocket", 1))
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		if err := conn.WriteMessage(websocket.TextMessage, []byte("2probe")); err != nil {
+			return nil, err
+		}
+		if err := churnRead(conn, "3probe"); err != nil {
+			return nil, err
+		}
+		if r := ts.request("GET", path, "", ""); r.err != nil || r.status != 200 { // 6, or a ping sent before the probe
+			return nil, fmt.Errorf("GET during the upgrade: %d %q %v", r.status, r.body, r.err)
+		}
+		for _, m := range []string{"5", `42["leave","` + string(room) + `"]`, `421["join","` + string(room) + `"]`} {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
+				return nil, err
+			}
+		}
+		return nil, churnRead(conn, "431[")
+	}},
+	{"2.x client, polling, sends close", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		path, err := churnPolling(ts, "3", room)
+		if err == nil {
+			err = churnPost(ts, path, "1:1")
+		}
+		return nil, err
+	}},
+	{"2.x client, websocket, its TCP connection closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=3&transport=websocket", room)
+		if err == nil {
+			conn.Close()
+		}
+		return nil, err
+	}},
+	{"the server disconnects the socket, then the client closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(`42["disconnect-me"]`)); err != nil {
+			return nil, err
+		}
+		if err := churnRead(conn, "41"); err != nil {
+			return nil, err
+		}
+		return nil, conn.WriteMessage(websocket.TextMessage, []byte("1"))
+	}},
+}
+
+// churnPolling opens a polling session (EIO 3 or 4) that joins room in "/"
+// and "/custom", and returns the path of its requests.
+func churnPolling(ts *testServer, eio string, room Room) (string, error) {
+	r := ts.request("GET", "/socket.io/?EIO="+eio+"&transport=polling", "", "")
+	i := strings.Index(r.body, `"sid":"`)
+	if r.err != nil || r.status != 200 || i < 0 || len(r.body) < i+27 {
+		return "", fmt.Errorf("handshake: %d %q %v", r.status, r.body, r.err)
+	}
+	path := "/socket.io/?EIO=" + eio + "&transport=polling&sid=" + r.body[i+7:i+27]
+	join := `["join","` + string(room) + `"]`
+	packets := []string{"40", "40/custom,", "42" + join, "42/custom," + join}
+	v, _ := strconv.Atoi(eio)
+	if v == 3 {
+		packets = packets[1:] // a 2.x client is in "/" from the start
+	}
+	if err := churnPost(ts, path, joinPayload(v, packets...)); err != nil {
+		return "", err
+	}
+	// The CONNECT replies are queued by now: this GET is answered at once.
+	if r := ts.request("GET", path, "", ""); r.err != nil || r.status != 200 || !strings.Contains(r.body, "40/custom,") {
+		return "", fmt.Errorf("GET after CONNECT: %d %q %v", r.status, r.body, r.err)
+	}
+	return path, nil
+}
+
+// churnPost sends one payload and wants "ok".
+func churnPost(ts *testServer, path, body string) error {
+	if r := ts.request("POST", path, textBody, body); r.err != nil || r.status != 200 || r.body != "ok" {
+		return fmt.Errorf("POST %q: %d %q %v", body, r.status, r.body, r.err)
+	}
+	return nil
+}
+
+// churnWebSocket opens a websocket session that joins room in "/" and
+// "/custom", and waits until the server has done it.
+func churnWebSocket(ts *testServer, path string, room Room) (*websocket.Conn, error) {
+	conn, err := churnDial(ts, path)
+	if err != nil {
+		return nil, err
+	}
+	join := `["join","` + string(room) + `"]`
+	if err := churnRead(conn, "0{"); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	packets := []string{"40", "40/custom,", "42/custom," + join, "421" + join}
+	if strings.Contains(path, "EIO=3") {
+		packets = packets[1:] // a 2.x client is in "/" from the start
+	}
+	for _, m := range packets {
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	if err := churnRead(conn, "431["); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+func churnDial(ts *testServer, path string) (*websocket.Conn, error) {
+	dialer := websocket.Dialer{HandshakeTimeout: wait}
+	conn, _, err := dialer.Dial(ts.wsURL(path), nil)
+	return conn, err
+}
+
+// churnRead reads frames until one starts with prefix, answering pings.
+func churnRead(conn *websocket.Conn, prefix string) error {
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			return fmt.Errorf("waiting for %s: %w", prefix, err)
+		}
+		if strings.HasPrefix(string(data), prefix) {
+			return nil
+		}
+		if string(data) == "2" {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte("3")); err != nil {
+				return err
+			}
+		}
 	}
 }
 
