@@ -2369,9 +2369,18 @@ func (s *Socket) onAck(p Packet) {
 	}
 }
 
-// Join puts the socket in rooms; Leave takes it out.
-func (s *Socket) Join(rooms ...Room) { s.nsp.adapter.addAll(s.id, rooms) }
-func (s *Socket) Leave(room Room)    { s.nsp.adapter.del(s.id, room) }
+// Join puts the socket in rooms; Leave takes it out. A socket that has
+// disconnected joins nothing: onClose already took it out of every room, and
+// a Join from another goroutine must not put it back. (socket.io has no such
+// check; in Node only an asynchronous handler can join that late.)
+func (s *Socket) Join(rooms ...Room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.connected {
+		s.nsp.adapter.addAll(s.id, rooms)
+	}
+}
+func (s *Socket) Leave(room Room) { s.nsp.adapter.del(s.id, room) }
 
 // Rooms lists the socket's rooms, sorted; its own id room is one of them.
 func (s *Socket) Rooms() []string { return s.nsp.adapter.socketRooms(s.id) }
