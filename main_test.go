@@ -2244,6 +2244,255 @@ func churnRead(conn *websocket.Conn, prefix string) error {
 	}
 }
 
+// TestRaceStress runs at once everything that shares state, for -race to
+// watch. Eight clients, half over websocket and half over polling, join and
+// leave rooms, send to rooms, broadcast, chat, ask for acks and answer the
+// server's questions, then leave in one of three ways (DISCONNECT asked of
+// the server, a close, or the TCP connection dropped); each does that
+// eight times. Meanwhile three server goroutines broadcast to rooms (some with
+// binary), put sockets in and out of rooms, emit with acks, and disconnect
+// sockets of "/stress". Every client's own acks must come back, in order;
+// afterwards no registry holds anything.
+func TestRaceStress(t *testing.T) {
+	ts := newTestServer(t)
+	stress := ts.io.Of("/stress")
+	clients := recordClients(ts.io)
+	var asked, answered atomic.Int64
+
+	stop := make(chan struct{})
+	var servers sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		servers.Add(1)
+		go func(g int) {
+			defer servers.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(time.Millisecond):
+				}
+				room := Room(fmt.Sprintf("room%d", i%3))
+				_ = ts.io.To(room).Emit("tick", i)
+				_ = ts.io.To(room).Except("room0").Emit("tick", i, []byte{byte(i)})
+				_ = stress.Emit("tock", i)
+				if sockets := stressSockets(ts.io.sockets); len(sockets) > 0 {
+					s := sockets[i%len(sockets)]
+					s.Join("server-room")
+					asked.Add(1)
+					_ = s.Emit("question", i, AckFunc(func(...any) { answered.Add(1) }))
+					s.Leave("server-room")
+				}
+				if sockets := stressSockets(stress); len(sockets) > 0 {
+					if s := sockets[i%len(sockets)]; i%4 == g {
+						s.Disconnect()
+					} else {
+						s.Join(room)
+					}
+				}
+			}
+		}(g)
+	}
+
+	var (
+		runners  sync.WaitGroup
+		mu       sync.Mutex // protects failures
+		failures []string
+	)
+	for c := 0; c < 8; c++ {
+		runners.Add(1)
+		go func(c int) {
+			defer runners.Done()
+			for round := 0; round < 8; round++ {
+				if err := stressRound(ts, c%2 == 0, round%3); err != nil {
+					mu.Lock()
+					failures = append(failures, fmt.Sprintf("client %d, round %d: %v", c, round, err))
+					mu.Unlock()
+					return
+				}
+			}
+		}(c)
+	}
+	runners.Wait()
+	close(stop)
+	servers.Wait()
+	for _, f := range failures {
+		t.Error(f)
+	}
+	if n := answered.Load(); n == 0 || n > asked.Load() {
+		t.Errorf("%d answers to %d questions: want some, and no more than were asked", n, asked.Load())
+	}
+	waitFor(t, "every session to end", func() bool { return sessionCount(ts.io.eio) == 0 })
+	checkNoLeftovers(t, ts, clients)
+}
+
+// stressSockets copies a namespace's sockets, as a server loop would.
+func stressSockets(nsp *Namespace) []*Socket {
+	nsp.mu.Lock()
+	defer nsp.mu.Unlock()
+	out := make([]*Socket, 0, len(nsp.sockets))
+	for _, s := range nsp.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// stressClient is one session of TestRaceStress, seen from the client.
+type stressClient struct {
+	send func(packet string) error // one packet; safe from both goroutines
+
+	mu      sync.Mutex // protects leaving, and is held while the writer asks to leave
+	leaving bool       // DISCONNECT asked for: answer no more questions on "/"
+
+	acks    chan int      // ids of the acks that came back, in order
+	gone    chan struct{} // closed when the server's DISCONNECT (41) arrives
+	once    sync.Once
+	closing atomic.Bool // the client is closing: a pong or answer that fails now is no fault
+}
+
+// handle acts on one packet from the server, in the reader goroutine.
+func (c *stressClient) handle(p string) error {
+	switch {
+	case p == "2":
+		return c.send("3")
+	case p == "41":
+		c.once.Do(func() { close(c.gone) })
+	case strings.HasPrefix(p, "43"):
+		id, err := strconv.Atoi(p[2:strings.IndexByte(p, '[')])
+		if err != nil {
+			return fmt.Errorf("ack %q: %v", p, err)
+		}
+		c.acks <- id
+	case strings.HasPrefix(p, "42") && strings.Contains(p, `["question",`):
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !c.leaving {
+			return c.send("43" + p[2:strings.IndexByte(p, '[')] + `["ok"]`)
+		}
+	}
+	return nil
+}
+
+// stressRound opens a session on "/" and "/stress", sends 20 operations
+// each followed by a message-with-ack, checks the acks, and ends the session:
+// by asking for DISCONNECT (end 0), closing (1), or dropping the connection
+// (2; over polling, a close as well: a polling client that vanishes would
+// only time out).
+func stressRound(ts *testServer, websocketTransport bool, end int) error {
+	c := &stressClient{acks: make(chan int, 64), gone: make(chan struct{})}
+	var reader sync.WaitGroup
+	var readErr error
+	var closeConn func(abrupt bool) error
+	if websocketTransport {
+		conn, err := churnDial(ts, "/socket.io/?EIO=4&transport=websocket")
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		var writeMu sync.Mutex
+		c.send = func(p string) error {
+			writeMu.Lock()
+			defer writeMu.Unlock()
+			_ = conn.SetWriteDeadline(time.Now().Add(wait))
+			return conn.WriteMessage(websocket.TextMessage, []byte(p))
+		}
+		closeConn = func(abrupt bool) error {
+			if abrupt {
+				return conn.Close()
+			}
+			writeMu.Lock()
+			defer writeMu.Unlock()
+			return conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wait))
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(4 * wait))
+		reader.Add(1)
+		go func() {
+			defer reader.Done()
+			for {
+				_, data, err := conn.ReadMessage()
+				if err != nil {
+					return // the end of the round
+				}
+				if err := c.handle(string(data)); err != nil && readErr == nil && !c.closing.Load() {
+					readErr = err
+				}
+			}
+		}()
+	} else {
+		r := ts.request("GET", "/socket.io/?EIO=4&transport=polling", "", "")
+		i := strings.Index(r.body, `"sid":"`)
+		if r.err != nil || r.status != 200 || i < 0 {
+			return fmt.Errorf("handshake: %d %q %v", r.status, r.body, r.err)
+		}
+		path := "/socket.io/?EIO=4&transport=polling&sid=" + r.body[i+7:i+27]
+		var postMu sync.Mutex
+		c.send = func(p string) error {
+			postMu.Lock()
+			defer postMu.Unlock()
+			return churnPost(ts, path, p)
+		}
+		closeConn = func(bool) error { return c.send("1") }
+		reader.Add(1)
+		go func() {
+			defer reader.Done()
+			for {
+				r := ts.request("GET", path, "", "")
+				if r.err != nil || r.status != 200 {
+					return // the session is over
+				}
+				for _, p := range strings.Split(r.body, "\x1e") {
+					if err := c.handle(p); err != nil && readErr == nil && !c.closing.Load() {
+						readErr = err
+					}
+				}
+			}
+		}()
+	}
+
+	err := c.send("40")
+	if err == nil {
+		err = c.send("40/stress,")
+	}
+	const ops = 20
+	for k := 1; k <= ops && err == nil; k++ {
+		room := fmt.Sprintf("room%d", k%3)
+		op := []string{`42["join","` + room + `"]`, `42["to-room","` + room + `","hi"]`, `42["broadcast","hi"]`,
+			`42["leave","` + room + `"]`, `42["chat","hi"]`}[k%5]
+		if err = c.send(op); err == nil {
+			err = c.send(fmt.Sprintf(`42%d["message-with-ack",%d]`, k, k))
+		}
+	}
+	for k := 1; k <= ops && err == nil; k++ {
+		select {
+		case id := <-c.acks:
+			if id != k {
+				err = fmt.Errorf("ack %d came back where %d was due", id, k)
+			}
+		case <-time.After(wait):
+			err = fmt.Errorf("ack %d did not come back", k)
+		}
+	}
+	if err == nil && end == 0 {
+		c.mu.Lock()
+		c.leaving = true
+		err = c.send(`42["disconnect-me"]`)
+		c.mu.Unlock()
+		select {
+		case <-c.gone:
+		case <-time.After(wait):
+			err = errors.New("no DISCONNECT after disconnect-me")
+		}
+	}
+	c.closing.Store(true)
+	if closeErr := closeConn(end == 2); err == nil {
+		err = closeErr
+	}
+	reader.Wait()
+	if err == nil {
+		err = readErr
+	}
+	return err
+}
+
 // === Benchmarks =============================================================
 
 func BenchmarkPacketEncode(b *testing.B) {
