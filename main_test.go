@@ -2325,6 +2325,30 @@ func TestRaceStress(t *testing.T) {
 	checkNoLeftovers(t, ts, clients)
 }
 
+// TestJoinAfterDisconnect: a goroutine that holds a socket may call Join
+// after the socket disconnected; the adapter must not take it back. Bug:
+// Join added the id again, after onClose had taken it out of every room, so
+// the socket stayed in the room for good and in adapter.sids (TestRaceStress
+// found it).
+func TestJoinAfterDisconnect(t *testing.T) {
+	io := NewServer(testConfig())
+	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
+	c.connect("/", map[string]any{})
+	socket := c.nsps["/"]
+	socket.Join("lobby")
+	socket.Disconnect()
+	socket.Join("lobby")
+	socket.Join("later")
+	socket.Leave("lobby")
+	a := io.sockets.adapter
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.rooms) != 0 || len(a.sids) != 0 {
+		t.Errorf("after disconnect the adapter holds rooms %v and sids %v, want none", a.rooms, a.sids)
+	}
+}
+
 // stressSockets copies a namespace's sockets, as a server loop would.
 func stressSockets(nsp *Namespace) []*Socket {
 	nsp.mu.Lock()
