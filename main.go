@@ -1592,12 +1592,14 @@ func deconstruct(v any, attachments *[][]byte) any {
 
 // reconstruct puts the attachments back where their placeholders are. A
 // placeholder must have an integer num within the attachments
-// (CVE-2022-2421 came from trusting it).
-func reconstruct(v any, attachments [][]byte) (any, error) {
+// (CVE-2022-2421 came from trusting it), and no two may share one: an
+// encoder writes a placeholder per attachment, and a shared one would turn
+// into many attachments when the packet is sent on. used marks those taken.
+func reconstruct(v any, attachments [][]byte, used []bool) (any, error) {
 	switch x := v.(type) {
 	case []any:
 		for i, e := range x {
-			r, err := reconstruct(e, attachments)
+			r, err := reconstruct(e, attachments, used)
 			if err != nil {
 				return nil, err
 			}
@@ -1607,13 +1609,14 @@ func reconstruct(v any, attachments [][]byte) (any, error) {
 		if x["_placeholder"] == true {
 			num, ok := x["num"].(json.Number)
 			n, err := strconv.Atoi(string(num))
-			if !ok || err != nil || n < 0 || n >= len(attachments) {
+			if !ok || err != nil || n < 0 || n >= len(attachments) || used[n] {
 				return nil, fmt.Errorf("%w: num %v", errPlaceholder, x["num"])
 			}
+			used[n] = true
 			return attachments[n], nil
 		}
 		for k, e := range x {
-			r, err := reconstruct(e, attachments)
+			r, err := reconstruct(e, attachments, used)
 			if err != nil {
 				return nil, err
 			}
@@ -1775,7 +1778,7 @@ func (d *decoder) add(m eioPacket) (*Packet, error) {
 	}
 	p := d.pending
 	d.pending = nil
-	data, err := reconstruct(p.Data, d.attachments)
+	data, err := reconstruct(p.Data, d.attachments, make([]bool, len(d.attachments)))
 	d.attachments = nil
 	if err != nil {
 		return nil, err
