@@ -551,6 +551,9 @@ var sioDecodeErrorTests = []struct {
 	{"non-integer num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0.5}]`), att(1)}, errPlaceholder},
 	{"string num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":"0"}]`), att(1)}, errPlaceholder},
 	{"placeholder without num", []wireFrame{txt(`451-["x",{"_placeholder":true}]`), att(1)}, errPlaceholder},
+	// Fixed bugs: one attachment named by many placeholders came back out as
+	// that many attachments, for a single upload.
+	{"two placeholders share an attachment", []wireFrame{txt(`452-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]`), att(1), att(2)}, errPlaceholder},
 	{"text while attachments are due", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0}]`), txt(`42["y"]`)}, errExpectedBinary},
 	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}, errUnexpectedBinary},
 }
@@ -1320,6 +1323,7 @@ var violationTests = []struct {
 	{"text while attachments are due", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":0}]`), txt(`42["message"]`)}},
 	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}},
 	{"placeholder num out of range", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":1}]`), att(1)}},
+	{"two placeholders share an attachment", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]`), att(1)}},
 }
 
 func TestProtocolViolations(t *testing.T) {
