@@ -1607,12 +1607,14 @@ func deconstruct(v any, attachments *[][]byte) any {
 
 // reconstruct puts the attachments back where their placeholders are. A
 // placeholder must have an integer num within the attachments
-// (CVE-2022-2421 came from trusting it).
-func reconstruct(v any, attachments [][]byte) (any, error) {
+// (CVE-2022-2421 came from trusting it), and no two may share one: an
+// encoder writes a placeholder per attachment, and a shared one would turn
+// into many attachments when the packet is sent on. used marks those taken.
+func reconstruct(v any, attachments [][]byte, used []bool) (any, error) {
 	switch x := v.(type) {
 	case []any:
 		for i, e := range x {
-			r, err := reconstruct(e, attachments)
+			r, err := reconstruct(e, attachments, used)
 			if err != nil {
 				return nil, err
 			}
@@ -1622,13 +1624,14 @@ func reconstruct(v any, attachments [][]byte) (any, error) {
 		if x["_placeholder"] == true {
 			num, ok := x["num"].(json.Number)
 			n, err := strconv.Atoi(string(num))
-			if !ok || err != nil || n < 0 || n >= len(attachments) {
+			if !ok || err != nil || n < 0 || n >= len(attachments) || used[n] {
 				return nil, fmt.Errorf("%w: num %v", errPlaceholder, x["num"])
 			}
+			used[n] = true
 			return attachments[n], nil
 		}
 		for k, e := range x {
-			r, err := reconstruct(e, attachments)
+			r, err := reconstruct(e, attachments, used)
 			if err != nil {
 				return nil, err
 			}
@@ -1790,7 +1793,7 @@ func (d *decoder) add(m eioPacket) (*Packet, error) {
 	}
 	p := d.pending
 	d.pending = nil
-	data, err := reconstruct(p.Data, d.attachments)
+	data, err := reconstruct(p.Data, d.attachments, make([]bool, len(d.attachments)))
 	d.attachments = nil
 	if err != nil {
 		return nil, err
@@ -2384,9 +2387,18 @@ func (s *Socket) onAck(p Packet) {
 	}
 }
 
-// Join puts the socket in rooms; Leave takes it out.
-func (s *Socket) Join(rooms ...Room) { s.nsp.adapter.addAll(s.id, rooms) }
-func (s *Socket) Leave(room Room)    { s.nsp.adapter.del(s.id, room) }
+// Join puts the socket in rooms; Leave takes it out. A socket that has
+// disconnected joins nothing: onClose already took it out of every room, and
+// a Join from another goroutine must not put it back. (socket.io has no such
+// check; in Node only an asynchronous handler can join that late.)
+func (s *Socket) Join(rooms ...Room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.connected {
+		s.nsp.adapter.addAll(s.id, rooms)
+	}
+}
+func (s *Socket) Leave(room Room) { s.nsp.adapter.del(s.id, room) }
 
 // Rooms lists the socket's rooms, sorted; its own id room is one of them.
 func (s *Socket) Rooms() []string { return s.nsp.adapter.socketRooms(s.id) }

@@ -11,6 +11,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"html"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -220,6 +222,9 @@ var payloadV3TextTests = []struct {
 		`1:229:421["message-with-ack","é😀"]`},
 	{"pong and its ack", []eioPacket{textPacket(eioPong, ""), msg(`31["é😀"]`)}, `1:310:431["é😀"]`},
 	{"probe", []eioPacket{textPacket(eioPong, "probe")}, "6:3probe"},
+	{"U+FFFF is one unit", []eioPacket{msg("\uffff")}, "2:4\uffff"},
+	{"U+10000 is a surrogate pair, two units", []eioPacket{msg("\U00010000")}, "3:4\U00010000"},
+	{"U+10000 then ASCII: the length ends on the pair", []eioPacket{msg("\U00010000"), msg("a")}, "3:4\U000100002:4a"},
 	{"base64 binary keeps its type digit", []eioPacket{msg("hello"), bin(1, 2, 3, 4)}, "6:4hello10:b4AQIDBA=="},
 	{"a Socket.IO attachment", []eioPacket{bin(1, 2, 3)}, "6:b4AQID"},
 }
@@ -320,6 +325,7 @@ var payloadErrorTests = []struct {
 	{"v3 no length", eioV3, textBody, "4hello", nil, errBadLength},
 	{"v3 zero length", eioV3, textBody, "0:", nil, errBadLength},
 	{"v3 length ends in the middle of a surrogate pair", eioV3, textBody, "2:4😀", nil, errBadLength},
+	{"v3 length ends in the middle of U+10000", eioV3, textBody, "2:4\U00010000", nil, errBadLength},
 	{"v3 second packet cut short", eioV3, textBody, "6:4hello5:4wor", []eioPacket{msg("hello")}, errBadLength},
 	{"v3 unknown type", eioV3, textBody, "1:9", nil, errUnknownPacket},
 	{"v3 bad base64", eioV3, textBody, "5:b4!!!", nil, errBadBase64},
@@ -357,6 +363,11 @@ var utf16LenTests = []struct {
 	{"😀 is two units, four bytes", "😀", 2},
 	{"Cyrillic", "привет", 6},
 	{"mixed", `421["message-with-ack","é😀"]`, 29},
+	// The edges of the surrogate range: a rune counts twice from U+10000 on,
+	// not from U+10001 (😀, U+1F600, cannot tell > from >=).
+	{"U+FFFF is the last one-unit rune", "\uffff", 1},
+	{"U+10000 is the first surrogate pair", "\U00010000", 2},
+	{"U+10FFFF, the last rune, is a pair", "\U0010ffff", 2},
 }
 
 func TestUTF16Len(t *testing.T) {
@@ -540,6 +551,9 @@ var sioDecodeErrorTests = []struct {
 	{"non-integer num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0.5}]`), att(1)}, errPlaceholder},
 	{"string num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":"0"}]`), att(1)}, errPlaceholder},
 	{"placeholder without num", []wireFrame{txt(`451-["x",{"_placeholder":true}]`), att(1)}, errPlaceholder},
+	// Fixed bugs: one attachment named by many placeholders came back out as
+	// that many attachments, for a single upload.
+	{"two placeholders share an attachment", []wireFrame{txt(`452-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]`), att(1), att(2)}, errPlaceholder},
 	{"text while attachments are due", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0}]`), txt(`42["y"]`)}, errExpectedBinary},
 	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}, errUnexpectedBinary},
 }
@@ -618,6 +632,113 @@ func TestPacketTypeString(t *testing.T) {
 	for _, tc := range packetTypeNameTests {
 		if got := tc.typ.String(); got != tc.want {
 			t.Errorf("PacketType(%d).String() = %q, want %q", int(tc.typ), got, tc.want)
+		}
+	}
+}
+
+// --- Fuzzing the decoders --------------------------------------------------
+
+// The fuzz targets feed the decoders of client input whatever the fuzzer
+// makes. A decoder must never panic, and what it accepts must survive a
+// round trip: encoding the packets it returned and decoding that again gives
+// the same packets. `go test` runs the seeds in testdata/fuzz/<target>/,
+// which are the rows of the tables above; to search further, run one target
+// at a time:
+//
+//	go test -run '^$' -fuzz '^FuzzPayloadV4$' -fuzztime 3m
+
+func FuzzPayloadV4(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		packets, _ := decodePayloadV4(body) // the packets before a bad one are delivered too
+		checkPayloadRoundTrip(t, packets, encodePayloadV4, decodePayloadV4)
+	})
+}
+
+// FuzzPayloadV3Text also sends what it decoded through the binary payload
+// encoding: the server answers a v3 client in either, depending on b64.
+func FuzzPayloadV3Text(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		packets, _ := decodePayloadV3Text(body)
+		checkPayloadRoundTrip(t, packets, encodePayloadV3Text, decodePayloadV3Text)
+		checkPayloadRoundTrip(t, packets, encodePayloadV3Binary, decodePayloadV3Binary)
+	})
+}
+
+func FuzzPayloadV3Binary(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		packets, _ := decodePayloadV3Binary(body)
+		checkPayloadRoundTrip(t, packets, encodePayloadV3Binary, decodePayloadV3Binary)
+		checkPayloadRoundTrip(t, packets, encodePayloadV3Text, decodePayloadV3Text)
+	})
+}
+
+// checkPayloadRoundTrip encodes packets a decoder accepted and decodes them
+// again.
+func checkPayloadRoundTrip(t *testing.T, packets []eioPacket, encode func([]eioPacket) []byte, decode func([]byte) ([]eioPacket, error)) {
+	t.Helper()
+	if len(packets) == 0 {
+		return
+	}
+	body := encode(packets)
+	again, err := decode(body)
+	if err != nil || !samePackets(again, packets) {
+		t.Fatalf("%s encodes as %q, which decodes as %s, %v", showPackets(packets), body, showPackets(again), err)
+	}
+}
+
+// FuzzSocketIODecoder feeds a decoder a text message, then binary
+// attachments: attachments holds them as a length byte then that many bytes,
+// each. Every packet it completes must come back the same from its own
+// encoding. The tracer explains every frame it sees, so it gets the text too.
+func FuzzSocketIODecoder(f *testing.F) {
+	f.Fuzz(func(t *testing.T, text string, attachments []byte) {
+		_ = explainFrame("4" + text)
+		frames := []eioPacket{textPacket(eioMessage, text)}
+		for len(attachments) > 0 {
+			n := int(attachments[0])
+			if n > len(attachments)-1 {
+				n = len(attachments) - 1
+			}
+			frames = append(frames, binaryPacket(attachments[1:1+n]))
+			attachments = attachments[1+n:]
+		}
+		var d decoder
+		for _, m := range frames {
+			p, err := d.add(m)
+			if err != nil {
+				return // the server closes the connection here
+			}
+			if p != nil {
+				checkPacketRoundTrip(t, *p)
+			}
+		}
+	})
+}
+
+// checkPacketRoundTrip encodes a decoded packet and decodes it again. The
+// encoder chooses BINARY_EVENT or EVENT from the data, so a BINARY_EVENT
+// whose JSON used none of its attachments comes back as an EVENT.
+func checkPacketRoundTrip(t *testing.T, p Packet) {
+	t.Helper()
+	if !hasBinary(p.Data) && p.Type == BinaryEvent {
+		p.Type = Event
+	} else if !hasBinary(p.Data) && p.Type == BinaryAck {
+		p.Type = Ack
+	}
+	frames, err := encodeFrames(p)
+	if err != nil {
+		t.Fatalf("%#v does not encode: %v", p, err)
+	}
+	var d decoder
+	for i, m := range frames {
+		got, err := d.add(m)
+		switch {
+		case err != nil:
+			t.Fatalf("%#v encodes as %s, which does not decode: %v", p, showPackets(frames), err)
+		case i < len(frames)-1 && got != nil:
+			t.Fatalf("%#v encodes as %s, complete after %d frames", p, showPackets(frames), i+1)
+		case i == len(frames)-1 && (got == nil || !reflect.DeepEqual(*got, p)):
+			t.Fatalf("%#v encodes as %s, which decodes as %#v", p, showPackets(frames), got)
 		}
 	}
 }
@@ -1246,6 +1367,7 @@ var violationTests = []struct {
 	{"text while attachments are due", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":0}]`), txt(`42["message"]`)}},
 	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}},
 	{"placeholder num out of range", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":1}]`), att(1)}},
+	{"two placeholders share an attachment", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]`), att(1)}},
 }
 
 func TestProtocolViolations(t *testing.T) {
@@ -1385,6 +1507,66 @@ func TestDisconnectMe(t *testing.T) {
 	})
 }
 
+// TestNamespaceQuery: a CONNECT may carry a query after the namespace name,
+// /custom?token=1 — the 2.x client puts its `query` option there, and a 4.x
+// client may send it too. The socket joins "/custom"; no namespace called
+// "/custom?token=1" appears, and the answers name "/custom".
+func TestNamespaceQuery(t *testing.T) {
+	ts := newTestServer(t)
+	custom := ts.io.Of("/custom")
+	checkNoQueryNamespace := func(t *testing.T) {
+		t.Helper()
+		ts.io.mu.Lock()
+		defer ts.io.mu.Unlock()
+		for name := range ts.io.nsps {
+			if strings.Contains(name, "?") {
+				t.Errorf("io.nsps has a namespace %q", name)
+			}
+		}
+	}
+	t.Run("v5 websocket", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `40/custom?token=1,`)
+		id := connectReplySID(t, ws.nextText(t), "40/custom,")
+		ws.expectText(t, `42/custom,["auth",{}]`)
+		if !namespaceHas(custom, SocketID(id)) {
+			t.Errorf("socket %s is not in /custom", id)
+		}
+		ws.sendText(t, `42/custom,["message","x"]`)
+		ws.expectText(t, `42/custom,["message-back","x"]`)
+		checkNoQueryNamespace(t)
+	})
+	t.Run("v5 polling, with auth", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/custom?token=1,{"token":"abc"}`)
+		id := connectReplySID(t, pc.next(t), "40/custom,")
+		pc.expect(t, `42/custom,["auth",{"token":"abc"}]`)
+		if !namespaceHas(custom, SocketID(id)) {
+			t.Errorf("socket %s is not in /custom", id)
+		}
+		pc.send(t, `42/custom,1["message-with-ack","y"]`)
+		pc.expect(t, `43/custom,1["y"]`)
+		checkNoQueryNamespace(t)
+	})
+	t.Run("v4 (2.x client)", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+		expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+		expect(t, pc.post(t, "18:40/custom?token=1,"), 200, "ok")
+		expect(t, pc.get(t), 200, `10:40/custom,21:42/custom,["auth",{}]`)
+		if !namespaceHas(custom, SocketID("/custom#"+pc.sid)) {
+			t.Errorf("no socket /custom#%s in /custom", pc.sid)
+		}
+		expect(t, pc.post(t, `25:42/custom,["message","z"]`), 200, "ok")
+		expect(t, pc.get(t), 200, `30:42/custom,["message-back","z"]`)
+		checkNoQueryNamespace(t)
+	})
+	t.Run("an unknown namespace is refused under its bare name", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `40/nope?token=1,`)
+		ws.expectText(t, `44/nope,{"message":"Invalid namespace"}`)
+	})
+}
+
 func TestHeartbeatV4(t *testing.T) {
 	ts := newTestServer(t)
 	t.Run("polling", func(t *testing.T) {
@@ -1428,6 +1610,60 @@ func TestPingTimeoutV4(t *testing.T) {
 		ws.expectText(t, "2")
 		ws.expectClosed(t)
 		checkTimedOut(t, time.Since(start))
+	})
+}
+
+// TestHeartbeatTimings tells pingInterval and pingTimeout apart: 30 ms
+// between a pong and the next ping, 250 ms for a pong to come back. Each
+// span is timed from the packet that starts it (the ping, or the pong), not
+// from the session's start, where the two sums look alike.
+func TestHeartbeatTimings(t *testing.T) {
+	const interval, timeout = 30 * time.Millisecond, 250 * time.Millisecond
+	cfg := testConfig()
+	cfg.pingInterval, cfg.pingTimeout = interval, timeout
+	ts := newTestServerWith(t, cfg)
+	// checkSpan allows for the network and a busy machine, but not for the
+	// other setting: 30 ms cannot pass for 250, nor 250 for 30.
+	checkSpan := func(t *testing.T, what string, got, want time.Duration) {
+		t.Helper()
+		if got < want-25*time.Millisecond || got > want+150*time.Millisecond {
+			t.Errorf("%s after %v, want %v", what, got, want)
+		}
+	}
+	t.Run("websocket", func(t *testing.T) {
+		t.Parallel()
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", false)
+		open := parseOpen(t, ws.nextText(t))
+		if string(open["pingInterval"]) != "30" || string(open["pingTimeout"]) != "250" {
+			t.Errorf("open packet %v, want pingInterval 30 and pingTimeout 250", open)
+		}
+		start := time.Now()
+		ws.expectText(t, "2")
+		checkSpan(t, "the first ping", time.Since(start), interval)
+		ws.sendText(t, "3")
+		pong := time.Now()
+		ws.expectText(t, "2")
+		ping := time.Now()
+		checkSpan(t, "the ping after a pong", ping.Sub(pong), interval)
+		// No pong this time: the session ends pingTimeout after the ping.
+		ws.expectText(t, "1")
+		checkSpan(t, "the close for a missing pong", time.Since(ping), timeout)
+		ws.expectClosed(t)
+	})
+	t.Run("polling", func(t *testing.T) {
+		t.Parallel()
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		start := time.Now()
+		expect(t, pc.get(t), 200, "2")
+		checkSpan(t, "the first ping", time.Since(start), interval)
+		expect(t, pc.post(t, "3"), 200, "ok")
+		pong := time.Now()
+		expect(t, pc.get(t), 200, "2")
+		ping := time.Now()
+		checkSpan(t, "the ping after a pong", ping.Sub(pong), interval)
+		// A GET waits for the close packet, which comes pingTimeout after the ping.
+		expect(t, pc.get(t), 200, "1")
+		checkSpan(t, "the close for a missing pong", time.Since(ping), timeout)
 	})
 }
 
@@ -1650,17 +1886,103 @@ func TestEchoEngine(t *testing.T) {
 	})
 }
 
-// TestStaticFiles checks the page and the client script are served.
+// TestStaticFiles checks what newMux serves besides Socket.IO: the teaching
+// page and its files from public/, each with its content type, and the
+// project's own client at /socket.io/socket.io.js, as socket.io serves its
+// client there (serveClient). A missing file is a 404.
 func TestStaticFiles(t *testing.T) {
 	ts := newTestServer(t)
-	for _, path := range []string{"/", "/socket.io/socket.io.js"} {
-		if r := ts.get(t, path); r.status != 200 || r.body == "" {
-			t.Errorf("GET %s: %d, %d bytes", path, r.status, len(r.body))
+	// FileServer takes the type from the extension, which a system's
+	// mime.types may spell either way for .js; the client script's type is
+	// set by newMux.
+	const javascript = "text/javascript; charset=utf-8 | application/javascript; charset=utf-8"
+	for _, tc := range []struct {
+		path, file string
+		types      string // the Content-Type, or choices separated by " | "
+	}{
+		{"/", "index.html", "text/html; charset=utf-8"},
+		{"/app.js", "app.js", javascript},
+		{"/tracer.js", "tracer.js", javascript},
+		{"/style.css", "style.css", "text/css; charset=utf-8"},
+		{"/socket.io/socket.io.js", "socket.io.js", "application/javascript; charset=utf-8"},
+	} {
+		want, err := os.ReadFile(filepath.Join("public", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := ts.get(t, tc.path)
+		ct := r.header.Get("Content-Type")
+		typeOK := false
+		for _, choice := range strings.Split(tc.types, " | ") {
+			typeOK = typeOK || strings.EqualFold(ct, choice)
+		}
+		if r.status != 200 || !typeOK || r.body != string(want) {
+			t.Errorf("GET %s: %d %q, %d bytes; want 200 %q with public/%s (%d bytes)",
+				tc.path, r.status, ct, len(r.body), tc.types, tc.file, len(want))
 		}
 	}
-	if ct := ts.get(t, "/socket.io/socket.io.js").header.Get("Content-Type"); !strings.HasPrefix(ct, "application/javascript") {
-		t.Errorf("socket.io.js served as %q", ct)
+
+	page := ts.get(t, "/").body
+	for _, want := range []string{"<title>Socket.IO, laid open</title>", `<script src="/app.js">`, `<script src="/tracer.js">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page at / has no %s: it is not the teaching page", want)
+		}
 	}
+	client := ts.get(t, "/socket.io/socket.io.js").body
+	for _, want := range []string{"socket.io.js: a small Socket.IO client, written to be read.", "global.io = io;"} {
+		if !strings.Contains(client, want) {
+			t.Errorf("/socket.io/socket.io.js has no %q: it is not the project's client", want)
+		}
+	}
+
+	expect(t, ts.get(t, "/missing.html"), 404, "404 page not found\n")
+	// Other paths below /socket.io/ belong to Engine.IO, as in socket.io.
+	expect(t, ts.get(t, "/socket.io/missing.js"), 400, errorTransportUnknown)
+}
+
+// TestDemoServer builds the server as main does, with newDemoServer and
+// newMux and nothing added (newTestServer adds /test), and uses every
+// namespace main serves: "/" and "/custom" with the demo handlers,
+// "/private" behind requireToken. Any other namespace is refused.
+func TestDemoServer(t *testing.T) {
+	io, engine := newDemoServer(testConfig())
+	io.mu.Lock()
+	names := sortedKeys(io.nsps)
+	io.mu.Unlock()
+	if want := []string{"/", "/custom", "/private"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("newDemoServer serves %v, want %v", names, want)
+	}
+	ts := &testServer{Server: httptest.NewServer(newMux(io, engine)), io: io, engine: engine,
+		client: &http.Client{Timeout: wait, Transport: &http.Transport{}}}
+	t.Cleanup(func() {
+		ts.client.CloseIdleConnections()
+		ts.Server.Close()
+	})
+
+	ws, _ := dialSocketIO(t, ts) // "/": CONNECT, then the auth event
+	ws.sendText(t, `421["message-with-ack","a"]`)
+	ws.expectText(t, `431["a"]`)
+
+	ws.sendText(t, `40/custom,`)
+	connectReplySID(t, ws.nextText(t), "40/custom,")
+	ws.expectText(t, `42/custom,["auth",{}]`)
+	ws.sendText(t, `42/custom,["message","b"]`)
+	ws.expectText(t, `42/custom,["message-back","b"]`)
+
+	ws.sendText(t, `40/private,`)
+	ws.expectText(t, `44/private,{"data":{"expected":"token letmein"},"message":"not authorized"}`)
+	ws.sendText(t, `40/private,{"token":"letmein"}`)
+	connectReplySID(t, ws.nextText(t), "40/private,")
+	ws.expectText(t, `42/private,["auth",{"token":"letmein"}]`)
+	ws.sendText(t, `42/private,1["message-with-ack","c"]`)
+	ws.expectText(t, `43/private,1["c"]`)
+
+	ws.sendText(t, `40/test,`)
+	ws.expectText(t, `44/test,{"message":"Invalid namespace"}`)
+
+	echo := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
+	expect(t, echo.post(t, "4d"), 200, "ok")
+	expect(t, echo.get(t), 200, "4d")
 }
 
 // === Concurrency and cleanup ================================================
@@ -1732,6 +2054,7 @@ func askForAck(ts *testServer, i int) error {
 // checks that the sessions and their goroutines are gone.
 func TestNoLeaks(t *testing.T) {
 	ts := newTestServer(t)
+	clients := recordClients(ts.io)
 	baseline := runtime.NumGoroutine()
 
 	for i := 0; i < 3; i++ { // websocket sessions, closed by the client
@@ -1766,6 +2089,7 @@ func TestNoLeaks(t *testing.T) {
 			t.Errorf("%s still has %d sockets", nsp.name, n)
 		}
 	}
+	checkNoLeftovers(t, ts, clients)
 	ts.client.CloseIdleConnections()
 	deadline := time.Now().Add(wait)
 	for runtime.NumGoroutine() > baseline {
@@ -1775,6 +2099,595 @@ func TestNoLeaks(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestChurn runs 1,000 sessions through one server, eight at a time, ended
+// in every way a session can end: the client closes a polling or websocket
+// session, or one that upgraded; its TCP connection just goes away, in a
+// websocket or under a held GET; it stops answering pings; the server
+// disconnects its socket. 2.x clients are among them. Each session first
+// joins rooms in "/" and "/custom". Afterwards no registry holds anything of
+// them and the goroutines are back to what they were.
+func TestChurn(t *testing.T) {
+	cfg := testConfig()
+	// Sessions left to time out end 400 ms after their last pong; every
+	// other cycle must finish within that, even under -race.
+	cfg.pingInterval, cfg.pingTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg.upgradeTimeout = wait
+	ts := newTestServerWith(t, cfg)
+	ts.client.Transport = &http.Transport{MaxIdleConnsPerHost: churnWorkers}
+	clients := recordClients(ts.io)
+	baseline := runtime.NumGoroutine()
+
+	var (
+		next     atomic.Int64
+		workers  sync.WaitGroup
+		mu       sync.Mutex        // protects the two below
+		failures []string          // what went wrong, by cycle
+		silent   []*websocket.Conn // websockets that stopped answering pings
+	)
+	for w := 0; w < churnWorkers; w++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for i := int(next.Add(1)) - 1; i < churnCycles; i = int(next.Add(1)) - 1 {
+				kind := churnKinds[churnSchedule(i)]
+				conn, err := kind.run(ts, Room(fmt.Sprintf("room%d", i%7)))
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, fmt.Sprintf("cycle %d, %s: %v", i, kind.name, err))
+				}
+				if conn != nil {
+					silent = append(silent, conn)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	workers.Wait()
+	clients.mu.Lock()
+	if n := len(clients.clients); n != churnCycles {
+		t.Errorf("%d sessions joined a namespace, want one a cycle, %d", n, churnCycles)
+	}
+	clients.mu.Unlock()
+	for i, f := range failures {
+		if i == 10 {
+			t.Errorf("… and %d more", len(failures)-10)
+			break
+		}
+		t.Error(f)
+	}
+	// The server closes each silent websocket: pings, the close packet, then
+	// a close frame.
+	deadline := time.Now().Add(wait)
+	for _, conn := range silent {
+		_ = conn.SetReadDeadline(deadline)
+		var last string
+		var err error
+		for err == nil {
+			var frame []byte
+			if _, frame, err = conn.ReadMessage(); err == nil {
+				last = string(frame)
+			}
+		}
+		if last != "1" || !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			t.Errorf("a websocket that stopped answering pings ended with %q, %v; want the close packet 1, then close frame 1000", last, err)
+		}
+		conn.Close()
+	}
+	waitFor(t, "every session to end", func() bool { return sessionCount(ts.io.eio) == 0 })
+	checkNoLeftovers(t, ts, clients)
+	ts.client.CloseIdleConnections()
+	checkGoroutines(t, baseline)
+}
+
+const churnCycles, churnWorkers = 1000, 8
+
+// churnSchedule picks the kind of cycle i. The kinds run in turn, but those
+// that end by ping timeout (churnKinds[:3]) all come in the first half, so
+// that their 400 ms pass while the other cycles run.
+func churnSchedule(i int) int {
+	const timeouts = 3
+	perKind := churnCycles / len(churnKinds)
+	if i < 2*timeouts*perKind {
+		if i%2 == 0 {
+			return (i / 2) % timeouts
+		}
+		return timeouts + (i/2)%(len(churnKinds)-timeouts)
+	}
+	return timeouts + i%(len(churnKinds)-timeouts)
+}
+
+// churnKinds are the ways a session lives and ends in TestChurn, those that
+// end by ping timeout first (see churnSchedule). Each runs without
+// *testing.T, from a worker goroutine, and returns an error instead of
+// failing; a websocket left for the server to time out is returned.
+var churnKinds = []struct {
+	name string
+	run  func(ts *testServer, room Room) (*websocket.Conn, error)
+}{
+	{"polling, the client stops polling", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		_, err := churnPolling(ts, "4", room) // no pong: the server times it out
+		return nil, err
+	}},
+	{"polling, the held GET's TCP connection closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		path, err := churnPolling(ts, "4", room)
+		if err != nil {
+			return nil, err
+		}
+		sid := eioSID(path[strings.LastIndex(path, "=")+1:])
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+path, nil)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if resp, err := ts.client.Do(req); err == nil { // a ping came first
+				resp.Body.Close()
+			}
+		}()
+		for deadline := time.Now().Add(wait); ; time.Sleep(time.Millisecond) {
+			s := ts.io.eio.lookup(sid)
+			if s == nil {
+				break // timed out already: nothing left to cut
+			}
+			s.mu.Lock()
+			held := s.pollWaiting
+			s.mu.Unlock()
+			if held || time.Now().After(deadline) {
+				break
+			}
+		}
+		cancel() // the transport closes the connection
+		<-done
+		return nil, nil // the session ends by ping timeout
+	}},
+	{"websocket, the client stops answering pings", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		return churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+	}},
+	{"polling, the client sends close", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		path, err := churnPolling(ts, "4", room)
+		if err == nil {
+			err = churnPost(ts, path, "1")
+		}
+		return nil, err
+	}},
+	{"websocket, the client sends close", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		return nil, conn.WriteMessage(websocket.TextMessage, []byte("1"))
+	}},
+	{"websocket, closed with a close frame", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		return nil, conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wait))
+	}},
+	{"websocket, its TCP connection closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+		if err == nil {
+			conn.Close() // no close frame, no close packet
+		}
+		return nil, err
+	}},
+	{"upgrade from polling, then the TCP connection closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		path, err := churnPolling(ts, "4", room)
+		if err != nil {
+			return nil, err
+		}
+		conn, err := churnDial(ts, strings.Replace(path, "transport=polling", "transport=websocket", 1))
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		if err := conn.WriteMessage(websocket.TextMessage, []byte("2probe")); err != nil {
+			return nil, err
+		}
+		if err := churnRead(conn, "3probe"); err != nil {
+			return nil, err
+		}
+		if r := ts.request("GET", path, "", ""); r.err != nil || r.status != 200 { // 6, or a ping sent before the probe
+			return nil, fmt.Errorf("GET during the upgrade: %d %q %v", r.status, r.body, r.err)
+		}
+		for _, m := range []string{"5", `42["leave","` + string(room) + `"]`, `421["join","` + string(room) + `"]`} {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
+				return nil, err
+			}
+		}
+		return nil, churnRead(conn, "431[")
+	}},
+	{"2.x client, polling, sends close", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		path, err := churnPolling(ts, "3", room)
+		if err == nil {
+			err = churnPost(ts, path, "1:1")
+		}
+		return nil, err
+	}},
+	{"2.x client, websocket, its TCP connection closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=3&transport=websocket", room)
+		if err == nil {
+			conn.Close()
+		}
+		return nil, err
+	}},
+	{"the server disconnects the socket, then the client closes", func(ts *testServer, room Room) (*websocket.Conn, error) {
+		conn, err := churnWebSocket(ts, "/socket.io/?EIO=4&transport=websocket", room)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(`42["disconnect-me"]`)); err != nil {
+			return nil, err
+		}
+		if err := churnRead(conn, "41"); err != nil {
+			return nil, err
+		}
+		return nil, conn.WriteMessage(websocket.TextMessage, []byte("1"))
+	}},
+}
+
+// churnPolling opens a polling session (EIO 3 or 4) that joins room in "/"
+// and "/custom", and returns the path of its requests.
+func churnPolling(ts *testServer, eio string, room Room) (string, error) {
+	r := ts.request("GET", "/socket.io/?EIO="+eio+"&transport=polling", "", "")
+	i := strings.Index(r.body, `"sid":"`)
+	if r.err != nil || r.status != 200 || i < 0 || len(r.body) < i+27 {
+		return "", fmt.Errorf("handshake: %d %q %v", r.status, r.body, r.err)
+	}
+	path := "/socket.io/?EIO=" + eio + "&transport=polling&sid=" + r.body[i+7:i+27]
+	join := `["join","` + string(room) + `"]`
+	packets := []string{"40", "40/custom,", "42" + join, "42/custom," + join}
+	v, _ := strconv.Atoi(eio)
+	if v == 3 {
+		packets = packets[1:] // a 2.x client is in "/" from the start
+	}
+	if err := churnPost(ts, path, joinPayload(v, packets...)); err != nil {
+		return "", err
+	}
+	// The CONNECT replies are queued by now: this GET is answered at once.
+	if r := ts.request("GET", path, "", ""); r.err != nil || r.status != 200 || !strings.Contains(r.body, "40/custom,") {
+		return "", fmt.Errorf("GET after CONNECT: %d %q %v", r.status, r.body, r.err)
+	}
+	return path, nil
+}
+
+// churnPost sends one payload and wants "ok".
+func churnPost(ts *testServer, path, body string) error {
+	if r := ts.request("POST", path, textBody, body); r.err != nil || r.status != 200 || r.body != "ok" {
+		return fmt.Errorf("POST %q: %d %q %v", body, r.status, r.body, r.err)
+	}
+	return nil
+}
+
+// churnWebSocket opens a websocket session that joins room in "/" and
+// "/custom", and waits until the server has done it.
+func churnWebSocket(ts *testServer, path string, room Room) (*websocket.Conn, error) {
+	conn, err := churnDial(ts, path)
+	if err != nil {
+		return nil, err
+	}
+	join := `["join","` + string(room) + `"]`
+	if err := churnRead(conn, "0{"); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	packets := []string{"40", "40/custom,", "42/custom," + join, "421" + join}
+	if strings.Contains(path, "EIO=3") {
+		packets = packets[1:] // a 2.x client is in "/" from the start
+	}
+	for _, m := range packets {
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	if err := churnRead(conn, "431["); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+func churnDial(ts *testServer, path string) (*websocket.Conn, error) {
+	dialer := websocket.Dialer{HandshakeTimeout: wait}
+	conn, _, err := dialer.Dial(ts.wsURL(path), nil)
+	return conn, err
+}
+
+// churnRead reads frames until one starts with prefix, answering pings.
+func churnRead(conn *websocket.Conn, prefix string) error {
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			return fmt.Errorf("waiting for %s: %w", prefix, err)
+		}
+		if strings.HasPrefix(string(data), prefix) {
+			return nil
+		}
+		if string(data) == "2" {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte("3")); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// TestRaceStress runs at once everything that shares state, for -race to
+// watch. Eight clients, half over websocket and half over polling, join and
+// leave rooms, send to rooms, broadcast, chat, ask for acks and answer the
+// server's questions, then leave in one of three ways (DISCONNECT asked of
+// the server, a close, or the TCP connection dropped); each does that
+// eight times. Meanwhile three server goroutines broadcast to rooms (some with
+// binary), put sockets in and out of rooms, emit with acks, and disconnect
+// sockets of "/stress". Every client's own acks must come back, in order;
+// afterwards no registry holds anything.
+func TestRaceStress(t *testing.T) {
+	ts := newTestServer(t)
+	stress := ts.io.Of("/stress")
+	clients := recordClients(ts.io)
+	var asked, answered atomic.Int64
+
+	stop := make(chan struct{})
+	var servers sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		servers.Add(1)
+		go func(g int) {
+			defer servers.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(time.Millisecond):
+				}
+				room := Room(fmt.Sprintf("room%d", i%3))
+				_ = ts.io.To(room).Emit("tick", i)
+				_ = ts.io.To(room).Except("room0").Emit("tick", i, []byte{byte(i)})
+				_ = stress.Emit("tock", i)
+				if sockets := stressSockets(ts.io.sockets); len(sockets) > 0 {
+					s := sockets[i%len(sockets)]
+					s.Join("server-room")
+					asked.Add(1)
+					_ = s.Emit("question", i, AckFunc(func(...any) { answered.Add(1) }))
+					s.Leave("server-room")
+				}
+				if sockets := stressSockets(stress); len(sockets) > 0 {
+					if s := sockets[i%len(sockets)]; i%4 == g {
+						s.Disconnect()
+					} else {
+						s.Join(room)
+					}
+				}
+			}
+		}(g)
+	}
+
+	var (
+		runners  sync.WaitGroup
+		mu       sync.Mutex // protects failures
+		failures []string
+	)
+	for c := 0; c < 8; c++ {
+		runners.Add(1)
+		go func(c int) {
+			defer runners.Done()
+			for round := 0; round < 8; round++ {
+				if err := stressRound(ts, c%2 == 0, round%3); err != nil {
+					mu.Lock()
+					failures = append(failures, fmt.Sprintf("client %d, round %d: %v", c, round, err))
+					mu.Unlock()
+					return
+				}
+			}
+		}(c)
+	}
+	runners.Wait()
+	close(stop)
+	servers.Wait()
+	for _, f := range failures {
+		t.Error(f)
+	}
+	if n := answered.Load(); n == 0 || n > asked.Load() {
+		t.Errorf("%d answers to %d questions: want some, and no more than were asked", n, asked.Load())
+	}
+	waitFor(t, "every session to end", func() bool { return sessionCount(ts.io.eio) == 0 })
+	checkNoLeftovers(t, ts, clients)
+}
+
+// TestJoinAfterDisconnect: a goroutine that holds a socket may call Join
+// after the socket disconnected; the adapter must not take it back. Bug:
+// Join added the id again, after onClose had taken it out of every room, so
+// the socket stayed in the room for good and in adapter.sids (TestRaceStress
+// found it).
+func TestJoinAfterDisconnect(t *testing.T) {
+	io := NewServer(testConfig())
+	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
+	c.connect("/", map[string]any{})
+	socket := c.nsps["/"]
+	socket.Join("lobby")
+	socket.Disconnect()
+	socket.Join("lobby")
+	socket.Join("later")
+	socket.Leave("lobby")
+	a := io.sockets.adapter
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.rooms) != 0 || len(a.sids) != 0 {
+		t.Errorf("after disconnect the adapter holds rooms %v and sids %v, want none", a.rooms, a.sids)
+	}
+}
+
+// stressSockets copies a namespace's sockets, as a server loop would.
+func stressSockets(nsp *Namespace) []*Socket {
+	nsp.mu.Lock()
+	defer nsp.mu.Unlock()
+	out := make([]*Socket, 0, len(nsp.sockets))
+	for _, s := range nsp.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// stressClient is one session of TestRaceStress, seen from the client.
+type stressClient struct {
+	send func(packet string) error // one packet; safe from both goroutines
+
+	mu      sync.Mutex // protects leaving, and is held while the writer asks to leave
+	leaving bool       // DISCONNECT asked for: answer no more questions on "/"
+
+	acks    chan int      // ids of the acks that came back, in order
+	gone    chan struct{} // closed when the server's DISCONNECT (41) arrives
+	once    sync.Once
+	closing atomic.Bool // the client is closing: a pong or answer that fails now is no fault
+}
+
+// handle acts on one packet from the server, in the reader goroutine.
+func (c *stressClient) handle(p string) error {
+	switch {
+	case p == "2":
+		return c.send("3")
+	case p == "41":
+		c.once.Do(func() { close(c.gone) })
+	case strings.HasPrefix(p, "43"):
+		id, err := strconv.Atoi(p[2:strings.IndexByte(p, '[')])
+		if err != nil {
+			return fmt.Errorf("ack %q: %v", p, err)
+		}
+		c.acks <- id
+	case strings.HasPrefix(p, "42") && strings.Contains(p, `["question",`):
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !c.leaving {
+			return c.send("43" + p[2:strings.IndexByte(p, '[')] + `["ok"]`)
+		}
+	}
+	return nil
+}
+
+// stressRound opens a session on "/" and "/stress", sends 20 operations
+// each followed by a message-with-ack, checks the acks, and ends the session:
+// by asking for DISCONNECT (end 0), closing (1), or dropping the connection
+// (2; over polling, a close as well: a polling client that vanishes would
+// only time out).
+func stressRound(ts *testServer, websocketTransport bool, end int) error {
+	c := &stressClient{acks: make(chan int, 64), gone: make(chan struct{})}
+	var reader sync.WaitGroup
+	var readErr error
+	var closeConn func(abrupt bool) error
+	if websocketTransport {
+		conn, err := churnDial(ts, "/socket.io/?EIO=4&transport=websocket")
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		var writeMu sync.Mutex
+		c.send = func(p string) error {
+			writeMu.Lock()
+			defer writeMu.Unlock()
+			_ = conn.SetWriteDeadline(time.Now().Add(wait))
+			return conn.WriteMessage(websocket.TextMessage, []byte(p))
+		}
+		closeConn = func(abrupt bool) error {
+			if abrupt {
+				return conn.Close()
+			}
+			writeMu.Lock()
+			defer writeMu.Unlock()
+			return conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(wait))
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(4 * wait))
+		reader.Add(1)
+		go func() {
+			defer reader.Done()
+			for {
+				_, data, err := conn.ReadMessage()
+				if err != nil {
+					return // the end of the round
+				}
+				if err := c.handle(string(data)); err != nil && readErr == nil && !c.closing.Load() {
+					readErr = err
+				}
+			}
+		}()
+	} else {
+		r := ts.request("GET", "/socket.io/?EIO=4&transport=polling", "", "")
+		i := strings.Index(r.body, `"sid":"`)
+		if r.err != nil || r.status != 200 || i < 0 {
+			return fmt.Errorf("handshake: %d %q %v", r.status, r.body, r.err)
+		}
+		path := "/socket.io/?EIO=4&transport=polling&sid=" + r.body[i+7:i+27]
+		var postMu sync.Mutex
+		c.send = func(p string) error {
+			postMu.Lock()
+			defer postMu.Unlock()
+			return churnPost(ts, path, p)
+		}
+		closeConn = func(bool) error { return c.send("1") }
+		reader.Add(1)
+		go func() {
+			defer reader.Done()
+			for {
+				r := ts.request("GET", path, "", "")
+				if r.err != nil || r.status != 200 {
+					return // the session is over
+				}
+				for _, p := range strings.Split(r.body, "\x1e") {
+					if err := c.handle(p); err != nil && readErr == nil && !c.closing.Load() {
+						readErr = err
+					}
+				}
+			}
+		}()
+	}
+
+	err := c.send("40")
+	if err == nil {
+		err = c.send("40/stress,")
+	}
+	const ops = 20
+	for k := 1; k <= ops && err == nil; k++ {
+		room := fmt.Sprintf("room%d", k%3)
+		op := []string{`42["join","` + room + `"]`, `42["to-room","` + room + `","hi"]`, `42["broadcast","hi"]`,
+			`42["leave","` + room + `"]`, `42["chat","hi"]`}[k%5]
+		if err = c.send(op); err == nil {
+			err = c.send(fmt.Sprintf(`42%d["message-with-ack",%d]`, k, k))
+		}
+	}
+	for k := 1; k <= ops && err == nil; k++ {
+		select {
+		case id := <-c.acks:
+			if id != k {
+				err = fmt.Errorf("ack %d came back where %d was due", id, k)
+			}
+		case <-time.After(wait):
+			err = fmt.Errorf("ack %d did not come back", k)
+		}
+	}
+	if err == nil && end == 0 {
+		c.mu.Lock()
+		c.leaving = true
+		err = c.send(`42["disconnect-me"]`)
+		c.mu.Unlock()
+		select {
+		case <-c.gone:
+		case <-time.After(wait):
+			err = errors.New("no DISCONNECT after disconnect-me")
+		}
+	}
+	c.closing.Store(true)
+	if closeErr := closeConn(end == 2); err == nil {
+		err = closeErr
+	}
+	reader.Wait()
+	if err == nil {
+		err = readErr
+	}
+	return err
 }
 
 // === Benchmarks =============================================================
@@ -2661,6 +3574,92 @@ func namespaceHas(nsp *Namespace, id SocketID) bool {
 	nsp.mu.Lock()
 	defer nsp.mu.Unlock()
 	return nsp.sockets[id] != nil
+}
+
+// clientRecorder keeps the client of every socket that connected, so that
+// a test can look at client.nsps after the sessions are gone.
+type clientRecorder struct {
+	mu      sync.Mutex
+	clients map[*client]bool
+}
+
+// recordClients starts recording on every namespace io has now.
+func recordClients(io *Server) *clientRecorder {
+	rec := &clientRecorder{clients: map[*client]bool{}}
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	for _, nsp := range io.nsps {
+		nsp.On("connection", func(s *Socket) {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			rec.clients[s.client] = true
+		})
+	}
+	return rec
+}
+
+// checkNoLeftovers checks that no trace of a finished session is left in
+// any registry: io.eio.clients and the echo engine's, every namespace's
+// sockets, every adapter's rooms and sids (a socket left there still gets
+// broadcasts), and the nsps of every client recorded.
+func checkNoLeftovers(t *testing.T, ts *testServer, rec *clientRecorder) {
+	t.Helper()
+	for _, e := range []*eioServer{ts.io.eio, ts.engine} {
+		if n := sessionCount(e); n != 0 {
+			t.Errorf("%d sessions are still in eioServer.clients", n)
+		}
+	}
+	ts.io.mu.Lock()
+	nsps := make([]*Namespace, 0, len(ts.io.nsps))
+	for _, nsp := range ts.io.nsps {
+		nsps = append(nsps, nsp)
+	}
+	ts.io.mu.Unlock()
+	for _, nsp := range nsps {
+		if n := namespaceSize(nsp); n != 0 {
+			t.Errorf("%s: %d sockets are still in Namespace.sockets", nsp.name, n)
+		}
+		a := nsp.adapter
+		a.mu.Lock()
+		rooms, sids := sortedKeys(a.rooms), sortedKeys(a.sids)
+		a.mu.Unlock()
+		if len(rooms) != 0 || len(sids) != 0 {
+			t.Errorf("%s: the adapter still holds %d rooms %v… and %d socket ids %v…",
+				nsp.name, len(rooms), firstFew(rooms), len(sids), firstFew(sids))
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for c := range rec.clients {
+		c.mu.Lock()
+		left := sortedKeys(c.nsps)
+		c.mu.Unlock()
+		if len(left) != 0 {
+			t.Errorf("client of session %s still has sockets in %v", c.conn.sid, left)
+		}
+	}
+}
+
+// firstFew shortens a list for a failure message.
+func firstFew[T any](list []T) []T {
+	if len(list) > 3 {
+		return list[:3]
+	}
+	return list
+}
+
+// checkGoroutines waits until no more goroutines run than before the test
+// started its clients, and shows them all if some stay.
+func checkGoroutines(t *testing.T, baseline int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for runtime.NumGoroutine() > baseline {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, %d before the clients came:\n%s", runtime.NumGoroutine(), baseline, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func expectAnswer(t *testing.T, ts *testServer, want []any) {
@@ -3887,6 +4886,54 @@ func TestRenderScalars(t *testing.T) {
 		}
 		if got := inspect(c.v, printouts[4]); got != c.node20 {
 			t.Errorf("Node 20: inspect(%#v) = %s, want %s", c.v, got, c.node20)
+		}
+	}
+}
+
+// jsNumberTests are numbers as Node 20 prints them; each want is
+// util.inspect(v) pasted from `node -e`. JavaScript switches to exponent
+// form below 1e-6 (1e-6 itself is 0.000001) and from 1e21 on.
+var jsNumberTests = []struct {
+	v    float64
+	want string
+}{
+	{0, "0"},
+	{1, "1"},
+	{-1, "-1"},
+	{0.5, "0.5"},
+	{1e6, "1000000"},
+	{123456789.125, "123456789.125"},
+	{0.30000000000000004, "0.30000000000000004"}, // 0.1 + 0.2 in JavaScript
+	{1.0 / 3, "0.3333333333333333"},
+	{1 << 53, "9007199254740992"},
+	{12345678901234567890, "12345678901234567000"},
+	{1e20, "100000000000000000000"},
+	{999999999999999900000, "999999999999999900000"},
+	{1e21, "1e+21"},
+	{-1e21, "-1e+21"},
+	{1.5e300, "1.5e+300"},
+	{1.7976931348623157e308, "1.7976931348623157e+308"},
+	{1e-6, "0.000001"},
+	{-1e-6, "-0.000001"},
+	{1.000001e-6, "0.000001000001"},
+	{0.000001234, "0.000001234"},
+	{9.99e-7, "9.99e-7"},
+	{1e-7, "1e-7"},
+	{1.5e-7, "1.5e-7"},
+	{-2.5e-8, "-2.5e-8"},
+	{123e-20, "1.23e-18"},
+	{1e-300, "1e-300"},
+	{5e-324, "5e-324"},
+	{math.Inf(1), "Infinity"},
+	{math.Inf(-1), "-Infinity"},
+	{math.NaN(), "NaN"},
+	{math.Copysign(0, -1), "-0"},
+}
+
+func TestJSNumber(t *testing.T) {
+	for _, tc := range jsNumberTests {
+		if got := jsNumber(tc.v); got != tc.want {
+			t.Errorf("jsNumber(%v) = %s, want %s", tc.v, got, tc.want)
 		}
 	}
 }
