@@ -1102,6 +1102,7 @@ func TestClientCloseReleasesGET(t *testing.T) {
 // was on its way still gets its noop. The layers above learn of the close at
 // once, and a last GET that never comes is waited for only closeTimeout.
 func TestClientCloseBeforeItsGET(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	ts := newTestServer(t)
 	t.Run("GET after the POST", func(t *testing.T) {
 		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
@@ -1281,6 +1282,7 @@ func TestUpgradeWithoutWaiting(t *testing.T) {
 }
 
 func TestUpgradeCancelled(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	ts := newTestServer(t)
 	for _, tc := range []struct {
 		name  string
@@ -1477,6 +1479,7 @@ func TestRooms(t *testing.T) {
 }
 
 func TestDisconnectMe(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	ts := newTestServer(t)
 	t.Run("server disconnects the socket", func(t *testing.T) {
 		ws, _ := dialSocketIO(t, ts)
@@ -1567,6 +1570,7 @@ func TestNamespaceQuery(t *testing.T) {
 }
 
 func TestHeartbeatV4(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	ts := newTestServer(t)
 	t.Run("polling", func(t *testing.T) {
 		start := time.Now()
@@ -1594,6 +1598,7 @@ func TestHeartbeatV4(t *testing.T) {
 }
 
 func TestPingTimeoutV4(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	ts := newTestServer(t)
 	t.Run("polling", func(t *testing.T) {
 		start := time.Now()
@@ -1788,6 +1793,7 @@ func TestEIO3Base64(t *testing.T) {
 }
 
 func TestEIO3PingTimeout(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	ts := newTestServer(t)
 	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
 	pc.expect(t, "40", `42["auth",{}]`)
@@ -2823,6 +2829,7 @@ func TestWebSocketBurst(t *testing.T) {
 // TestConnectTimeout: a 4.x session that joins no namespace within
 // connectTimeout is closed; one that joins in time stays.
 func TestConnectTimeout(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	cfg := testConfig()
 	cfg.connectTimeout = 150 * time.Millisecond
 	io := NewServer(cfg)
@@ -3004,6 +3011,7 @@ func TestOrigins(t *testing.T) {
 // sends half a request line, and one that idles after a response, are both
 // cut off.
 func TestHTTPTimeouts(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	srv := newHTTPServer(http.NotFoundHandler())
 	if srv.ReadHeaderTimeout <= 0 || srv.IdleTimeout <= 0 {
 		t.Fatalf("ReadHeaderTimeout %v, IdleTimeout %v: want both set", srv.ReadHeaderTimeout, srv.IdleTimeout)
@@ -3056,6 +3064,7 @@ func TestHTTPTimeouts(t *testing.T) {
 // the websocket gets it too and then a close frame 1001 (going away), and
 // the process exits 0.
 func TestShutdown(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	bin := filepath.Join(t.TempDir(), "sio")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -5601,6 +5610,7 @@ const (
 )
 
 func TestBrowserTwoTabs(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
 	chromium := brFindChromium(t)
 	start := time.Now()
 
