@@ -3453,9 +3453,6 @@ func (p *printout) quote(s string) string {
 
 // === Wire tracer ============================================================
 
-// sioPacketNames name the Socket.IO types in the tracer's explanations.
-var sioPacketNames = [...]string{"connect", "disconnect", "event", "ack", "connect error", "binary event", "binary ack"}
-
 // explainFrame explains one text frame in words, the way the teaching page
 // does:
 //
@@ -3475,24 +3472,18 @@ func explainFrame(frame string) string {
 	return strings.Join(parts, " · ")
 }
 
-// explainBinaryFrame explains a binary frame: an attachment or an echo.
-func explainBinaryFrame(data []byte) string {
-	return fmt.Sprintf("Engine.IO binary message (%d bytes)", len(data))
-}
-
 // explainPacket explains the Socket.IO packet inside an Engine.IO message.
 func explainPacket(s string) []string {
 	p, attachments, err := parsePacket(s)
 	if err != nil {
 		return []string{"not a valid Socket.IO packet"}
 	}
-	parts := []string{fmt.Sprintf("Socket.IO %d %s", p.Type, sioPacketNames[p.Type])}
-	if p.Type == BinaryEvent || p.Type == BinaryAck {
-		if attachments == 1 {
-			parts = append(parts, "1 attachment")
-		} else {
-			parts = append(parts, fmt.Sprintf("%d attachments", attachments))
-		}
+	name := strings.ToLower(strings.ReplaceAll(p.Type.String(), "_", " ")) // BINARY_EVENT: binary event
+	parts := []string{fmt.Sprintf("Socket.IO %d %s", p.Type, name)}
+	if attachments == 1 {
+		parts = append(parts, "1 attachment")
+	} else if attachments > 1 {
+		parts = append(parts, fmt.Sprintf("%d attachments", attachments))
 	}
 	parts = append(parts, "namespace "+p.Nsp)
 	if p.ID != noAck {
@@ -3519,7 +3510,7 @@ func traceFrames(logger *log.Logger) func(eioSID, string, eioPacket) {
 			arrow = "←"
 		}
 		if p.binary {
-			logger.Printf("%s %s <%d bytes>   %s", sid, arrow, len(p.data), explainBinaryFrame(p.data))
+			logger.Printf("%s %s <%d bytes>   Engine.IO binary message", sid, arrow, len(p.data))
 			return
 		}
 		frame := string(p.appendText(nil))

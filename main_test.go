@@ -793,7 +793,7 @@ func TestTraceFrames(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	want := []string{
 		`riIk7xPKPqrcmqVUAAAA → 42["chat","hi"]   Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat`,
-		`riIk7xPKPqrcmqVUAAAA ← <3 bytes>   Engine.IO binary message (3 bytes)`,
+		`riIk7xPKPqrcmqVUAAAA ← <3 bytes>   Engine.IO binary message`,
 		`riIk7xPKPqrcmqVUAAAA ← 4` + strings.Repeat("x", 119) + `…   Engine.IO 4 message · not a valid Socket.IO packet`,
 	}
 	if !reflect.DeepEqual(lines, want) {
