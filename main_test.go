@@ -2795,6 +2795,129 @@ func BenchmarkBroadcast(b *testing.B) {
 	}
 }
 
+// BenchmarkWebSocketRoundTrip drives the whole path a bench client takes:
+// a websocket frame in, the demo handler, a frame out, over a real TCP
+// connection. The client writes and reads raw frames from reused buffers,
+// so the allocations reported are the server's. -cpu 1 matches the pinned
+// bench (GOMAXPROCS=1).
+func BenchmarkWebSocketRoundTrip(b *testing.B) {
+	payload := `"` + strings.Repeat("x", 32) + `"`
+	for _, tc := range []struct{ name, send, want string }{
+		{"echo", `42["message",1,` + payload + `]`, `42["message-back",1,` + payload + `]`},
+		{"ack", `421["message-with-ack",1,` + payload + `]`, `431[1,` + payload + `]`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			srv := NewServer(benchConfig())
+			registerDemoHandlers(srv.sockets)
+			hs := httptest.NewServer(newMux(srv, echoEngine(benchConfig())))
+			defer hs.Close()
+			c := dialRawWS(b, hs.URL)
+			defer c.conn.Close()
+			frame := c.maskedFrame(tc.send)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.conn.Write(frame); err != nil {
+					b.Fatal(err)
+				}
+				if got := c.readFrame(b); string(got) != tc.want {
+					b.Fatalf("got %q, want %q", got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// benchConfig is the server as the bench runs it: -quiet, default timings.
+func benchConfig() config {
+	cfg := defaultConfig()
+	cfg.quiet = true
+	return cfg
+}
+
+// rawWS is a websocket client that writes and reads frames by hand from
+// reused buffers, for benchmarks and memory measurements.
+type rawWS struct {
+	conn net.Conn
+	buf  []byte
+	hdr  [4]byte // a field, not a local: a local would escape through io.ReadFull
+	br   *bufio.Reader
+}
+
+// dialRawWS opens /socket.io/ over websocket and does the bench's connect
+// handshake: open, 40, 40{sid}, 42["auth",{}].
+func dialRawWS(tb testing.TB, baseURL string) *rawWS {
+	tb.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req := "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
+		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := io.WriteString(conn, req); err != nil {
+		tb.Fatal(err)
+	}
+	c := &rawWS{conn: conn, br: bufio.NewReaderSize(conn, 4096)}
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		tb.Fatalf("upgrade: %v %v", resp, err)
+	}
+	if open := c.readFrame(tb); len(open) == 0 || open[0] != '0' {
+		tb.Fatalf("open: %q", open)
+	}
+	if _, err := conn.Write(c.maskedFrame("40")); err != nil {
+		tb.Fatal(err)
+	}
+	if reply := c.readFrame(tb); !bytes.HasPrefix(reply, []byte(`40{"sid":`)) {
+		tb.Fatalf("connect reply: %q", reply)
+	}
+	if auth := c.readFrame(tb); string(auth) != `42["auth",{}]` {
+		tb.Fatalf("auth: %q", auth)
+	}
+	return c
+}
+
+// maskedFrame is a final text frame as a client sends it, masked with a
+// zero key (allowed, and the payload stays readable).
+func (c *rawWS) maskedFrame(text string) []byte {
+	if len(text) >= 126 {
+		panic("maskedFrame: short frames only")
+	}
+	return append([]byte{0x81, 0x80 | byte(len(text)), 0, 0, 0, 0}, text...)
+}
+
+// readFrame reads one unmasked server frame into c.buf; pings are answered.
+func (c *rawWS) readFrame(tb testing.TB) []byte {
+	for {
+		h := c.hdr[:2]
+		if _, err := io.ReadFull(c.br, h); err != nil {
+			tb.Fatal(err)
+		}
+		n := int(h[1] & 0x7f)
+		if n == 126 {
+			ext := c.hdr[2:4]
+			if _, err := io.ReadFull(c.br, ext); err != nil {
+				tb.Fatal(err)
+			}
+			n = int(ext[0])<<8 | int(ext[1])
+		} else if n == 127 {
+			tb.Fatal("readFrame: frame too long")
+		}
+		if cap(c.buf) < n {
+			c.buf = make([]byte, n)
+		}
+		c.buf = c.buf[:n]
+		if _, err := io.ReadFull(c.br, c.buf); err != nil {
+			tb.Fatal(err)
+		}
+		if string(c.buf) == "2" {
+			_, _ = c.conn.Write(c.maskedFrame("3"))
+			continue
+		}
+		return c.buf
+	}
+}
+
 // TestWebSocketBurst queues many packets, text and binary, while the write
 // loop is busy, so that they leave in batches (see batchConn): each must
 // still arrive as its own frame, whole and in order.
