@@ -38,7 +38,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -596,7 +595,7 @@ type eioServer struct {
 	mu      sync.Mutex            // protects clients
 	clients map[eioSID]*eioSocket // engine.io Server.clients; its size is clientsCount
 
-	writers sync.WaitGroup // the websocket write loops, which shutdown waits for
+	websockets sync.WaitGroup // open websocket connections, which shutdown waits for
 }
 
 func newEIOServer(cfg config, onConnection func(*eioSocket)) *eioServer {
@@ -608,8 +607,11 @@ func newEIOServer(cfg config, onConnection func(*eioSocket)) *eioServer {
 			// Like Node's default, any page may connect: browsers are not the
 			// only clients, and the server has no cookies to protect.
 			CheckOrigin: func(*http.Request) bool { return true },
-			// Share write buffers between connections instead of keeping one
-			// per idle websocket: most of them are idle most of the time.
+			// A 1 KiB read buffer rather than net/http's 4 KiB one: 3 KiB
+			// less per connection; a longer message takes more reads.
+			ReadBufferSize: 1024,
+			// No write buffer per idle websocket: writeFrames writes the
+			// frames itself, and gorilla lends one for its control frames.
 			WriteBufferPool: &sync.Pool{},
 		},
 	}
@@ -627,8 +629,8 @@ func (srv *eioServer) remove(sid eioSID) {
 	delete(srv.clients, sid)
 }
 
-// shutdown closes every session, then waits until the websocket write loops
-// have sent their last frames, or until ctx ends.
+// shutdown closes every session, then waits until every websocket has sent
+// its last frames and closed, or until ctx ends.
 func (srv *eioServer) shutdown(ctx context.Context) {
 	srv.mu.Lock()
 	sessions := make([]*eioSocket, 0, len(srv.clients))
@@ -640,7 +642,7 @@ func (srv *eioServer) shutdown(ctx context.Context) {
 		s.close(reasonShutdown)
 	}
 	done := make(chan struct{})
-	go func() { srv.writers.Wait(); close(done) }()
+	go func() { srv.websockets.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -758,7 +760,7 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 	var ws *websocket.Conn
 	if transport == "websocket" {
 		var err error
-		if ws, err = srv.upgradeWebSocket(w, r); err != nil {
+		if ws, err = srv.upgrader.Upgrade(w, r, nil); err != nil {
 			return // the upgrader has answered with an HTTP error
 		}
 		upgrades = []string{}
@@ -787,12 +789,9 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 	if srv.onConnection != nil {
 		srv.onConnection(s)
 	}
-	if ws == nil {
-		return
+	if ws != nil {
+		s.startWebSocket(ws)
 	}
-	srv.writers.Add(1)
-	go s.writeLoop(ws)
-	s.readLoop(ws)
 }
 
 // requestInfo is what the handshake request looked like; Socket.IO shows it
@@ -810,11 +809,10 @@ type requestInfo struct {
 // prints it as socket.conn). It outlives its transports: a session that
 // starts on polling moves to a websocket and keeps its sid and its queue.
 //
-// Goroutines: the HTTP handler that reads (a POST, or the websocket read
-// loop) delivers packets to onMessage; the one that writes (a waiting GET,
-// or writeLoop) drains writeBuffer. Timers run the heartbeat. Everything they
-// share is under mu; a change that a waiting writer must see closes
-// `changed`.
+// Goroutines: the one that reads (a POST's handler, or readLoop) delivers
+// packets to onMessage; the one that writes (a held GET, or writeLoop)
+// drains writeBuffer. Timers run the heartbeat. Everything they share is
+// under mu; a change that a held GET must see leaves a token in `changed`.
 type eioSocket struct {
 	sid      eioSID
 	server   *eioServer
@@ -832,8 +830,10 @@ type eioSocket struct {
 	upgrading         bool            // probe answered, waiting for the upgrade packet
 	upgraded          bool            // the session has moved to websocket
 	probe             *websocket.Conn // the websocket being probed, during an upgrade
+	ws                *websocket.Conn // the websocket, once the session uses one
+	writing           bool            // writeLoop is running
 	writeBuffer       []eioPacket     // packets waiting for a transport (engine.io writeBuffer)
-	changed           chan struct{}   // closed and replaced when a waiting writer has work
+	changed           chan struct{}   // holds a token when a held GET has work (capacity 1)
 	pollWaiting       bool            // a GET is being held open
 	postActive        bool            // a POST is being read
 	pingIntervalTimer *time.Timer     // v4: sends the next ping
@@ -849,7 +849,7 @@ func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transpor
 		binaryOK:   r.URL.Query().Get("b64") == "",
 		readyState: "open",
 		transport:  transport,
-		changed:    make(chan struct{}),
+		changed:    make(chan struct{}, 1),
 		request: requestInfo{
 			headers:       r.Header.Clone(),
 			remoteAddress: r.RemoteAddr,
@@ -861,11 +861,14 @@ func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transpor
 	}
 }
 
-// notifyLocked wakes whoever waits for work (a held GET or the write loop).
-// Callers hold s.mu.
+// notifyLocked wakes a held GET by leaving a token in changed: no
+// allocation, unlike closing and remaking a channel. A GET that takes a
+// stale token just looks again. Callers hold s.mu.
 func (s *eioSocket) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	select {
+	case s.changed <- struct{}{}:
+	default: // a token is waiting already
+	}
 }
 
 // maxWriteBuffer bounds the packets queued for one client. A client that
@@ -885,9 +888,10 @@ func (s *eioSocket) send(packets ...eioPacket) {
 	wasEmpty := len(s.writeBuffer) == 0
 	s.writeBuffer = append(s.writeBuffer, packets...)
 	full := len(s.writeBuffer) > maxWriteBuffer
-	if wasEmpty { // a writer waits only on an empty buffer
+	if wasEmpty { // a GET waits only on an empty buffer
 		s.notifyLocked()
 	}
+	s.startWriterLocked()
 	s.mu.Unlock()
 	if full {
 		s.close("transport error")
@@ -922,6 +926,7 @@ func (s *eioSocket) close(reason string) {
 		s.closeTimer = time.AfterFunc(s.server.cfg.closeTimeout, s.forget)
 	}
 	s.notifyLocked()
+	s.startWriterLocked() // over websocket, to close it
 	s.mu.Unlock()
 
 	if probe != nil {
@@ -1141,10 +1146,9 @@ func (s *eioSocket) nextPoll(r *http.Request) (packets []eioPacket, last bool) {
 			s.mu.Unlock()
 			return packets, false
 		}
-		changed := s.changed
 		s.mu.Unlock()
 		select {
-		case <-changed:
+		case <-s.changed:
 		case <-r.Context().Done():
 			return nil, false
 		}
@@ -1196,29 +1200,62 @@ func (s *eioSocket) tracePackets(packets []eioPacket) {
 // === Engine.IO: WebSocket transport and upgrade =============================
 
 // wsWriteWait bounds one websocket write, so a client that stopped reading
-// cannot keep its write loop forever.
+// cannot keep a writer forever.
 const wsWriteWait = 10 * time.Second
 
-// writeLoop is the only writer of a session's websocket. It starts when the
-// session moves to the websocket and ends when the session closes, closing
-// the connection, which also ends readLoop.
+// startWebSocket makes ws the session's transport. Its reader runs in a
+// goroutine of its own, so the HTTP handler returns and net/http frees what
+// it kept for the request (about 6 KB); a writer runs only while there is
+// something to send.
+func (s *eioSocket) startWebSocket(ws *websocket.Conn) {
+	s.server.websockets.Add(1)
+	s.mu.Lock()
+	s.ws = ws
+	s.startWriterLocked() // for what is queued: the open packet, or what came during an upgrade
+	s.mu.Unlock()
+	go s.readLoop(ws)
+}
+
+// startWriterLocked starts writeLoop if the session has a websocket and no
+// writer is running, so there is never more than one. Callers hold s.mu.
+func (s *eioSocket) startWriterLocked() {
+	if s.ws != nil && !s.writing {
+		s.writing = true
+		go s.writeLoop(s.ws)
+	}
+}
+
+// writeLoop is the only writer of a session's websocket. It ends when the
+// queue is empty, so an idle connection keeps no goroutine, and no stack,
+// for writing. Once the session is closed it ends the connection, which
+// ends readLoop too: when the server closed the session, with what was
+// queued, the close packet 1 and a close frame (1001, going away, when the
+// server shuts down); when the client closed it or the connection failed,
+// with the close frame alone.
 func (s *eioSocket) writeLoop(ws *websocket.Conn) {
-	defer s.server.writers.Done()
-	defer ws.Close()
 	for {
 		s.mu.Lock()
 		packets := s.writeBuffer
 		s.writeBuffer = nil
 		open, reason := s.readyState == "open", s.closeReason
-		changed := s.changed
+		if open && len(packets) == 0 {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
 		s.mu.Unlock()
 
-		if !open && reason != "transport close" {
-			packets = append(packets, eioPacket{typ: eioClose}) // the server ends it: say so
+		switch {
+		case open:
+		case reason == "transport close" || reason == "transport error":
+			packets = nil // nobody reads them
+		default:
+			packets = append(packets, eioPacket{typ: eioClose})
 		}
 		s.tracePackets(packets)
 		if err := s.writeFrames(ws, packets); err != nil {
-			s.close("transport error")
+			s.close("transport error") // starts no other writer: this one is still running
+			_ = ws.Close()
 			return
 		}
 		if !open {
@@ -1228,96 +1265,56 @@ func (s *eioSocket) writeLoop(ws *websocket.Conn) {
 			}
 			closeFrame := websocket.FormatCloseMessage(code, "")
 			_ = ws.WriteControl(websocket.CloseMessage, closeFrame, time.Now().Add(time.Second)) // best effort
+			_ = ws.Close()
 			return
 		}
-		<-changed
 	}
 }
 
-// writeFrames writes packets as websocket messages, one message each. When
-// several are queued — a burst of broadcasts, say — they leave in one system
-// call: on a busy server the calls, not the bytes, are what costs.
+// writeFrames writes packets as websocket messages, one frame each, in one
+// system call: on a busy server the calls, not the bytes, are what costs.
+// It builds the frames itself, where gorilla/websocket would take a lock,
+// set a deadline and copy the bytes for every message. gorilla still writes
+// its control frames (a pong, the close), each in one Write of its own, so
+// frames never interleave.
 func (s *eioSocket) writeFrames(ws *websocket.Conn, packets []eioPacket) error {
 	if len(packets) == 0 {
 		return nil
 	}
-	batch := ws.NetConn().(*batchConn) // upgradeWebSocket makes every websocket over one
-	batch.begin()
-	_ = ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
-	var err error
+	buf := frameBuffers.Get().(*[]byte)
+	defer frameBuffers.Put(buf)
+	b := (*buf)[:0]
 	for _, p := range packets {
 		messageType, data := s.version.encodeFrame(p, s.binaryOK)
-		if err = ws.WriteMessage(messageType, data); err != nil {
-			break
-		}
+		b = append(appendFrameHeader(b, messageType, len(data)), data...)
 	}
-	if flushErr := batch.end(); err == nil {
-		err = flushErr
-	}
+	*buf = b
+	conn := ws.NetConn()
+	_ = conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+	_, err := conn.Write(b)
 	return err
 }
 
-// batchConn is the network connection under a websocket. Between begin and
-// end it keeps what gorilla/websocket writes in a buffer and sends it all at
-// end; at other times writes go straight out. The websocket library writes
-// from two goroutines (writeLoop, and the reader answering a client's ping),
-// so the buffer has a lock.
-type batchConn struct {
-	net.Conn
-	mu  sync.Mutex    // protects buf
-	buf *bufio.Writer // nil outside a batch
-}
+// frameBuffers lends buffers to writeFrames, so an idle connection holds none.
+var frameBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// batchBuffers lends buffers for batches, so an idle connection holds none.
-var batchBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
-
-func (c *batchConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.buf == nil {
-		return c.Conn.Write(p)
+// appendFrameHeader starts a final, unmasked websocket frame of n bytes
+// (RFC 6455, section 5.2): FIN and the opcode (1 text, 2 binary), then the
+// length in 7 bits, or 126 and 16 bits, or 127 and 64 bits.
+func appendFrameHeader(b []byte, messageType, n int) []byte {
+	b = append(b, 0x80|byte(messageType))
+	switch {
+	case n < 126:
+		return append(b, byte(n))
+	case n < 1<<16:
+		return append(b, 126, byte(n>>8), byte(n))
 	}
-	return c.buf.Write(p)
-}
-
-func (c *batchConn) begin() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.buf = batchBuffers.Get().(*bufio.Writer)
-	c.buf.Reset(c.Conn)
-}
-
-func (c *batchConn) end() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	err := c.buf.Flush()
-	c.buf.Reset(nil)
-	batchBuffers.Put(c.buf)
-	c.buf = nil
-	return err
-}
-
-// upgradeWebSocket is the upgrader's Upgrade with a batchConn under the
-// websocket: hijacking the connection from net/http goes through batching.
-func (srv *eioServer) upgradeWebSocket(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	return srv.upgrader.Upgrade(batchingHijacker{w}, r, nil)
-}
-
-// batchingHijacker hands gorilla/websocket a batchConn when it hijacks the
-// HTTP connection.
-type batchingHijacker struct{ http.ResponseWriter }
-
-func (h batchingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	if err != nil {
-		return nil, nil, err
-	}
-	return &batchConn{Conn: conn}, rw, nil
+	return append(b, 127, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }
 
 // readLoop reads frames until the connection fails, handing each packet on.
-// It runs in the HTTP handler's goroutine.
 func (s *eioSocket) readLoop(ws *websocket.Conn) {
+	defer s.server.websockets.Done()
 	// Over the limit, gorilla/websocket closes with status 1009 (message too big).
 	ws.SetReadLimit(s.server.cfg.maxPayload)
 	for {
@@ -1353,7 +1350,7 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 // sent twice. Anything else on the probe, or nothing within upgradeTimeout,
 // cancels the upgrade and polling goes on.
 func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.server.upgradeWebSocket(w, r)
+	ws, err := s.server.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
@@ -1382,9 +1379,7 @@ func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		_ = ws.Close()
 		return
 	}
-	s.server.writers.Add(1)
-	go s.writeLoop(ws)
-	s.readLoop(ws)
+	s.startWebSocket(ws)
 }
 
 // probeUpgrade runs the probe exchange and, on success, switches transports.
