@@ -751,10 +751,10 @@ type openPacket struct {
 }
 
 // handshake opens a session. Its first packet is the open packet: over
-// polling the answer to the handshake, sent before the layer above hears of
-// the session, as engine.io does since socket.io 3 (socket.io 2 still waited
-// and sent a 2.x client's CONNECT with it: 97:0{…}2:40); over websocket the
-// first frame.
+// websocket the first frame; over polling the whole answer to the
+// handshake, as in socket.io 4, where what the layer above queues (a 2.x
+// client's CONNECT) waits for the next GET (socket.io 2 sent it along:
+// 97:0{…}2:40).
 func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version *eioVersion, transport string) {
 	upgrades := []string{"websocket"}
 	var ws *websocket.Conn
@@ -782,16 +782,18 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 	srv.clients[s.sid] = s
 	srv.mu.Unlock()
 	s.startHeartbeat() // before the layer above hears of the session, as in engine.io
+	var first []eioPacket
 	if ws == nil {
-		packets, _ := s.nextPoll(r) // at once: the open packet is queued
-		s.writePollResponse(w, packets)
+		first, _ = s.nextPoll(r) // the open packet alone, at once
 	}
 	if srv.onConnection != nil {
-		srv.onConnection(s)
+		srv.onConnection(s) // before the client knows the sid, so before it can send
 	}
 	if ws != nil {
 		s.startWebSocket(ws)
+		return
 	}
+	s.writePollResponse(w, first)
 }
 
 // requestInfo is what the handshake request looked like; Socket.IO shows it
@@ -842,11 +844,12 @@ type eioSocket struct {
 }
 
 func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transport string) *eioSocket {
+	query := r.URL.Query() // parsed once: each call parses the URL again
 	return &eioSocket{
 		sid:        eioSID(sessionIDs.next()),
 		server:     srv,
 		version:    version,
-		binaryOK:   r.URL.Query().Get("b64") == "",
+		binaryOK:   query.Get("b64") == "",
 		readyState: "open",
 		transport:  transport,
 		changed:    make(chan struct{}, 1),
@@ -854,7 +857,7 @@ func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transpor
 			headers:       r.Header.Clone(),
 			remoteAddress: r.RemoteAddr,
 			url:           r.URL.RequestURI(),
-			query:         r.URL.Query(),
+			query:         query,
 			secure:        r.TLS != nil,
 			time:          time.Now(),
 		},
@@ -1840,7 +1843,7 @@ var sioV5 = &sioProtocol{
 	readsAuth: true,
 	socketID:  func(string, eioSID) SocketID { return SocketID(socketIDs.next()) },
 	connectReply: func(nsp string, id SocketID) Packet {
-		return Packet{Type: Connect, Nsp: nsp, ID: noAck, Data: map[string]any{"sid": id}}
+		return Packet{Type: Connect, Nsp: nsp, ID: noAck, Data: map[string]any{"sid": string(id)}}
 	},
 	connectError: func(nsp string, err *DataError) Packet {
 		data := map[string]any{"message": err.Message}
@@ -1879,6 +1882,8 @@ type client struct {
 	conn     *eioSocket   // Client.conn
 	protocol *sioProtocol // chosen once, from the Engine.IO version
 
+	connectTimer *time.Timer // connectTimeout's clock (v5), stopped when a namespace is joined
+
 	mu      sync.Mutex         // protects the fields below
 	decoder decoder            // Client.decoder
 	nsps    map[string]*Socket // Client.nsps: namespace name → this client's socket there
@@ -1890,12 +1895,13 @@ func newClient(server *Server, conn *eioSocket) *client {
 	if conn.version.protocol == 3 {
 		c.protocol = sioV4
 	}
+	if !c.protocol.connectsRoot {
+		c.connectTimer = time.AfterFunc(server.eio.cfg.connectTimeout, c.closeIfNoNamespace)
+	}
 	conn.onMessage = c.onMessage
 	conn.onClose = c.onClose
 	if c.protocol.connectsRoot {
 		c.connect("/", map[string]any{})
-	} else {
-		time.AfterFunc(server.eio.cfg.connectTimeout, c.closeIfNoNamespace)
 	}
 	return c
 }
@@ -1994,6 +2000,7 @@ func (c *client) connect(nspName string, auth map[string]any) {
 			c.nsps[name] = socket
 		}
 		c.mu.Unlock()
+		stopTimer(c.connectTimer) // a pending timer keeps the client in memory for 45 s
 		if !closed {
 			c.send(c.protocol.connectReply(name, socket.id))
 			nsp.add(socket)
@@ -2045,6 +2052,7 @@ func (c *client) onClose(reason string) {
 	}
 	c.nsps = nil
 	c.mu.Unlock()
+	stopTimer(c.connectTimer)
 	for _, s := range sockets {
 		s.onClose(reason)
 	}
@@ -2339,7 +2347,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 			s.mu.Unlock()
 		}
 	}
-	p.Data = append([]any{event}, args...)
+	p.Data = append(append(make([]any, 0, 1+len(args)), event), args...) // one allocation
 	frames, err := encodeFrames(p)
 	if err != nil {
 		return err
@@ -2596,7 +2604,7 @@ func (b *BroadcastOperator) Except(room Room) *BroadcastOperator {
 
 // Emit sends the event to the receivers. Acks are not supported here.
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
-	p := Packet{Type: Event, Nsp: b.nsp.name, ID: noAck, Data: append([]any{event}, args...)}
+	p := Packet{Type: Event, Nsp: b.nsp.name, ID: noAck, Data: append(append(make([]any, 0, 1+len(args)), event), args...)}
 	return b.nsp.adapter.broadcast(p, broadcastOptions{rooms: b.rooms, except: b.except})
 }
 
