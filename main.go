@@ -176,11 +176,6 @@ var (
 	errBinaryPayload = errors.New("engine.io: v4 polling payloads are text only")
 )
 
-// textPacket makes a text packet: textPacket(eioMessage, `2["hi"]`) is 42["hi"].
-func textPacket(typ eioPacketType, data string) eioPacket {
-	return eioPacket{typ: typ, data: []byte(data)}
-}
-
 // binaryPacket makes a binary message packet.
 func binaryPacket(data []byte) eioPacket {
 	return eioPacket{typ: eioMessage, data: data, binary: true}
@@ -1471,9 +1466,8 @@ const noAck = -1
 // socket.io-parser does, so a header cannot make us wait for millions.
 const maxAttachments = 10
 
-// Packet is one Socket.IO packet. Data is decoded JSON (numbers stay
-// json.Number, so they come back exactly as sent), with []byte wherever a
-// binary attachment was.
+// Packet is one Socket.IO packet. Data is decoded JSON, as JSON.parse gives
+// it (numbers are float64), with []byte wherever a binary attachment was.
 type Packet struct {
 	Type PacketType
 	Nsp  string // namespace, "/" when the wire leaves it out
@@ -1505,11 +1499,14 @@ var reservedEvents = map[string]bool{
 // An EVENT or ACK whose data holds []byte becomes a BINARY_EVENT or
 // BINARY_ACK: each []byte is replaced, depth first, by
 // {"_placeholder":true,"num":N} and travels as attachment N.
-func (p Packet) encode() (string, [][]byte, error) {
+func (p Packet) encode() ([]byte, [][]byte, error) {
+	var js []byte
 	var attachments [][]byte
-	data := p.Data
-	if hasBinary(data) {
-		data = deconstruct(data, &attachments)
+	if p.Data != nil {
+		var err error
+		if js, err = appendJSON(nil, p.Data, &attachments); err != nil {
+			return nil, nil, err
+		}
 	}
 	typ := p.Type
 	if len(attachments) > 0 && typ == Event {
@@ -1517,90 +1514,89 @@ func (p Packet) encode() (string, [][]byte, error) {
 	} else if len(attachments) > 0 && typ == Ack {
 		typ = BinaryAck
 	}
-
-	var b strings.Builder
-	b.WriteByte(byte('0' + typ))
+	b := append(make([]byte, 0, 16+len(p.Nsp)+len(js)), byte('0'+typ))
 	if typ == BinaryEvent || typ == BinaryAck {
-		b.WriteString(strconv.Itoa(len(attachments)))
-		b.WriteByte('-')
+		b = append(strconv.AppendInt(b, int64(len(attachments)), 10), '-')
 	}
 	if p.Nsp != "" && p.Nsp != "/" {
-		b.WriteString(p.Nsp)
-		b.WriteByte(',')
+		b = append(append(b, p.Nsp...), ',')
 	}
 	if p.ID != noAck {
-		b.WriteString(strconv.Itoa(p.ID))
+		b = strconv.AppendInt(b, int64(p.ID), 10)
 	}
-	if data != nil {
-		js, err := marshalJSON(data)
-		if err != nil {
-			return "", nil, err
-		}
-		b.Write(js)
-	}
-	return b.String(), attachments, nil
+	return append(b, js...), attachments, nil
 }
 
-// marshalJSON is json.Marshal without HTML escaping: JavaScript's
-// JSON.stringify leaves <, > and & alone, and so do we.
-func marshalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// hasBinary reports whether v holds a []byte anywhere.
-func hasBinary(v any) bool {
+// appendJSON appends v as JSON.stringify writes it. What a handler gets from
+// decoded JSON (nil, bool, string, []any, map[string]any) is written here by
+// hand, which costs a fraction of encoding/json's reflection; each []byte
+// becomes a placeholder and joins attachments. Numbers and other Go values
+// go through encoding/json, which writes numbers as JavaScript does.
+func appendJSON(b []byte, v any, attachments *[][]byte) ([]byte, error) {
+	var err error
 	switch x := v.(type) {
-	case []byte:
-		return true
-	case []any:
-		for _, e := range x {
-			if hasBinary(e) {
-				return true
-			}
-		}
-	case map[string]any:
-		for _, e := range x {
-			if hasBinary(e) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// placeholder stands for attachment Num in the JSON of a binary packet.
-type placeholder struct {
-	Placeholder bool `json:"_placeholder"`
-	Num         int  `json:"num"`
-}
-
-// deconstruct copies v with every []byte moved to attachments and replaced
-// by a placeholder. The caller's v is left as it was.
-func deconstruct(v any, attachments *[][]byte) any {
-	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case string:
+		return appendJSONString(b, x), nil
 	case []byte:
 		*attachments = append(*attachments, x)
-		return placeholder{true, len(*attachments) - 1}
+		b = append(b, `{"_placeholder":true,"num":`...)
+		return append(strconv.AppendInt(b, int64(len(*attachments)-1), 10), '}'), nil
 	case []any:
-		out := make([]any, len(x))
+		b = append(b, '[')
 		for i, e := range x {
-			out[i] = deconstruct(e, attachments)
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(b, e, attachments); err != nil {
+				return nil, err
+			}
 		}
-		return out
+		return append(b, ']'), nil
 	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deconstruct(e, attachments)
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
 		}
-		return out
+		sort.Strings(keys) // a Go map has no order; encoding/json sorts too
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendJSON(append(appendJSONString(b, k), ':'), x[k], attachments); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
 	}
-	return v
+	js, err := json.Marshal(v)
+	return append(b, js...), err
+}
+
+// appendJSONString appends s in quotes, escaped as JSON.stringify escapes:
+// the quote, the backslash and control characters. Bytes that are not
+// UTF-8 become U+FFFD, as encoding/json makes them.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r < 0x20:
+			if i := strings.IndexRune("\b\f\n\r\t", r); i >= 0 {
+				b = append(b, '\\', "bfnrt"[i])
+			} else {
+				b = fmt.Appendf(b, `\u%04x`, r)
+			}
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return append(b, '"')
 }
 
 // reconstruct puts the attachments back where their placeholders are. A
@@ -1620,9 +1616,9 @@ func reconstruct(v any, attachments [][]byte, used []bool) (any, error) {
 		}
 	case map[string]any:
 		if x["_placeholder"] == true {
-			num, ok := x["num"].(json.Number)
-			n, err := strconv.Atoi(string(num))
-			if !ok || err != nil || n < 0 || n >= len(attachments) || used[n] {
+			num, ok := x["num"].(float64)
+			n := int(num)
+			if !ok || float64(n) != num || n < 0 || n >= len(attachments) || used[n] {
 				return nil, fmt.Errorf("%w: num %v", errPlaceholder, x["num"])
 			}
 			used[n] = true
@@ -1706,18 +1702,12 @@ func parsePacket(s string) (Packet, int, error) {
 	return p, attachments, nil
 }
 
-// decodeJSON decodes exactly one JSON value, keeping numbers as json.Number.
+// decodeJSON decodes exactly one JSON value as JSON.parse does: numbers are
+// float64, as all numbers are in JavaScript.
 func decodeJSON(s string) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(s[dec.InputOffset():]) != "" {
-		return nil, errors.New("text after the JSON value")
-	}
-	return v, nil
+	err := json.Unmarshal([]byte(s), &v)
+	return v, err
 }
 
 // checkPayload applies the spec's rule for each type's payload: CONNECT an
@@ -1745,7 +1735,7 @@ func (p Packet) checkPayload() error {
 				return fmt.Errorf("%w %q", errReserved, name)
 			}
 			return nil
-		case json.Number:
+		case float64:
 			return nil
 		}
 	case Ack, BinaryAck:
@@ -2027,7 +2017,7 @@ func encodeFrames(p Packet) ([]eioPacket, error) {
 		return nil, err
 	}
 	frames := make([]eioPacket, 0, 1+len(attachments))
-	frames = append(frames, textPacket(eioMessage, text))
+	frames = append(frames, eioPacket{typ: eioMessage, data: text})
 	for _, a := range attachments {
 		frames = append(frames, binaryPacket(a))
 	}
@@ -2362,7 +2352,8 @@ func (s *Socket) onEvent(p Packet) {
 	args := p.Data.([]any) // checkPayload made sure
 	name, ok := args[0].(string)
 	if !ok {
-		name = args[0].(json.Number).String()
+		js, _ := json.Marshal(args[0]) // a number: 1 is the event "1", as in JavaScript
+		name = string(js)
 	}
 	handlers := s.handlers(name)
 	var ack AckFunc
@@ -3238,8 +3229,9 @@ func (r *renderer) render(v any, depth, indent int) string {
 		return marker
 	case []byte: // a Buffer (never above the depth limit, so never cut after 50 bytes)
 		return fmt.Sprintf("<Buffer % x>", x)
-	case json.Number: // from a client's JSON, spelled as the client sent it
-		return x.String()
+	case float64: // from a client's JSON: encoding/json writes it as JavaScript does
+		js, _ := json.Marshal(x)
+		return string(js)
 	case map[string]any: // a client's JSON object, such as handshake.auth
 		return r.object(&jsObject{fields: sortedFields(x)}, depth, indent)
 	}
@@ -3495,7 +3487,7 @@ func explainPacket(s string) []string {
 	if args, ok := p.Data.([]any); ok && len(args) > 0 && (p.Type == Event || p.Type == BinaryEvent) {
 		name, ok := args[0].(string)
 		if !ok {
-			js, _ := marshalJSON(args[0])
+			js, _ := json.Marshal(args[0])
 			name = string(js)
 		}
 		parts = append(parts, "event "+name)

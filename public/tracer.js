@@ -42,17 +42,16 @@
     parts.push('namespace ' + p.nsp);
     if (p.id !== undefined) parts.push('ack id ' + p.id);
     if ((p.type === 2 || p.type === 5) && Array.isArray(p.data) && p.data.length > 0) {
-      parts.push('event ' + eventName(p.data[0], p.json));
+      parts.push('event ' + eventName(p.data[0]));
     }
     return parts.join(SEP);
   }
 
   // An event is named by a string, or else shown as JSON the way the Go
-  // server writes it: a number keeps the digits it came with ("1.50", not
-  // 1.5), and an object's keys come sorted.
-  function eventName(name, json) {
+  // server writes it: a number as JavaScript writes it ("1.50" is 1.5), an
+  // object with its keys sorted.
+  function eventName(name) {
     if (typeof name === 'string') return name;
-    if (typeof name === 'number') return /^\s*\[\s*([-+.\deE]+)/.exec(json)[1];
     const sortKeys = (key, v) => (v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v);
     return JSON.stringify(name, sortKeys);
