@@ -1283,6 +1283,10 @@ func (s *eioSocket) writeFrames(ws *websocket.Conn, packets []eioPacket) error {
 	defer frameBuffers.Put(buf)
 	b := (*buf)[:0]
 	for _, p := range packets {
+		if !p.binary { // text is the same in v3 and v4: the type digit, then the data
+			b = p.appendText(appendFrameHeader(b, websocket.TextMessage, 1+len(p.data)))
+			continue
+		}
 		messageType, data := s.version.encodeFrame(p, s.binaryOK)
 		b = append(appendFrameHeader(b, messageType, len(data)), data...)
 	}
@@ -1504,7 +1508,7 @@ func (p Packet) encode() ([]byte, [][]byte, error) {
 	var attachments [][]byte
 	if p.Data != nil {
 		var err error
-		if js, err = appendJSON(nil, p.Data, &attachments); err != nil {
+		if js, err = appendJSON(make([]byte, 0, 64), p.Data, &attachments); err != nil {
 			return nil, nil, err
 		}
 	}
