@@ -88,35 +88,22 @@ type config struct {
 	trace          bool          // -trace: log every frame with its explanation
 }
 
-// defaultConfig has the defaults of Node socket.io 4.
-func defaultConfig() config {
-	return config{
-		port:           "3000",
-		pingInterval:   25000 * time.Millisecond,
-		pingTimeout:    20000 * time.Millisecond,
-		upgradeTimeout: 10000 * time.Millisecond,
-		connectTimeout: 45000 * time.Millisecond,
-		closeTimeout:   30000 * time.Millisecond,
-		maxPayload:     1e6,
-		print:          2,
-	}
-}
-
 // loadConfig reads the environment, then the command line: each variable
 // sets a flag, so PORT=3100 (as the test harnesses start the server) and
 // -port 3100 are checked alike, and a flag given on the command line wins.
+// The defaults are socket.io 4's; loadConfig(nil, noEnv) gives them.
 func loadConfig(args []string, getenv func(string) string) (config, error) {
-	cfg := defaultConfig()
+	cfg := config{closeTimeout: 30 * time.Second} // engine.io's, not an option there either
 	flags := flag.NewFlagSet("socketio-laid-open", flag.ContinueOnError)
 	flags.StringVar(&cfg.host, "host", "", "interface to listen on (HOST); empty means all")
-	flags.StringVar(&cfg.port, "port", cfg.port, "port to listen on (PORT)")
-	flags.DurationVar(&cfg.pingInterval, "ping-interval", cfg.pingInterval, "time between server pings (PING_INTERVAL, in ms)")
-	flags.DurationVar(&cfg.pingTimeout, "ping-timeout", cfg.pingTimeout, "time a client has to answer a ping (PING_TIMEOUT, in ms)")
-	flags.DurationVar(&cfg.upgradeTimeout, "upgrade-timeout", cfg.upgradeTimeout, "time allowed for the upgrade to websocket")
-	flags.DurationVar(&cfg.connectTimeout, "connect-timeout", cfg.connectTimeout, "time a 4.x client has to join a namespace (CONNECT_TIMEOUT, in ms)")
-	flags.Int64Var(&cfg.maxPayload, "max-payload", cfg.maxPayload, "largest message or POST body in bytes (MAX_PAYLOAD)")
+	flags.StringVar(&cfg.port, "port", "3000", "port to listen on (PORT)")
+	flags.DurationVar(&cfg.pingInterval, "ping-interval", 25*time.Second, "time between server pings (PING_INTERVAL, in ms)")
+	flags.DurationVar(&cfg.pingTimeout, "ping-timeout", 20*time.Second, "time a client has to answer a ping (PING_TIMEOUT, in ms)")
+	flags.DurationVar(&cfg.upgradeTimeout, "upgrade-timeout", 10*time.Second, "time allowed for the upgrade to websocket")
+	flags.DurationVar(&cfg.connectTimeout, "connect-timeout", 45*time.Second, "time a 4.x client has to join a namespace (CONNECT_TIMEOUT, in ms)")
+	flags.Int64Var(&cfg.maxPayload, "max-payload", 1e6, "largest message or POST body in bytes (MAX_PAYLOAD)")
 	flags.StringVar(&cfg.corsOrigin, "cors-origin", "", "origins whose pages may connect, comma-separated, or * (CORS_ORIGIN)")
-	flags.IntVar(&cfg.print, "print", cfg.print, "print io as socket.io 2 (the tutorial's) or 4 does (PRINT)")
+	flags.IntVar(&cfg.print, "print", 2, "print io as socket.io 2 (the tutorial's) or 4 does (PRINT)")
 	flags.BoolVar(&cfg.quiet, "quiet", false, "do not print io and io.sockets.sockets")
 	flags.BoolVar(&cfg.trace, "trace", false, "log every Engine.IO frame with an explanation")
 	for _, e := range []struct{ env, flag, unit string }{
@@ -186,20 +173,20 @@ func (p eioPacket) appendText(b []byte) []byte {
 	return append(append(b, byte(p.typ)), p.data...)
 }
 
-// decodeTextPacket reads one text packet: a type digit then data, e.g. 4hello.
-// Engine.IO v4 also lets a binary message travel as text: "b" + base64.
-func decodeTextPacket(s []byte) (eioPacket, error) {
-	if len(s) == 0 {
+// decodeTextPacket reads one text packet: a type digit then data, e.g.
+// 4hello. A binary message may travel as text too, as base64 after b64: "b"
+// in v4, "b4" in v3, which keeps the type digit.
+func decodeTextPacket(s []byte, b64 string) (eioPacket, error) {
+	switch {
+	case len(s) == 0:
 		return eioPacket{}, errEmptyPacket
-	}
-	if s[0] == 'b' {
-		data, err := base64.StdEncoding.DecodeString(string(s[1:]))
+	case bytes.HasPrefix(s, []byte(b64)):
+		data, err := base64.StdEncoding.DecodeString(string(s[len(b64):]))
 		if err != nil {
 			return eioPacket{}, errBadBase64
 		}
 		return binaryPacket(data), nil
-	}
-	if s[0] < '0' || s[0] > '6' {
+	case s[0] < '0' || s[0] > '6':
 		return eioPacket{}, fmt.Errorf("%w %q", errUnknownPacket, s[0])
 	}
 	return eioPacket{typ: eioPacketType(s[0]), data: s[1:]}, nil
@@ -242,7 +229,7 @@ func encodePayloadV4(packets []eioPacket) []byte {
 func decodePayloadV4(body []byte) ([]eioPacket, error) {
 	var packets []eioPacket
 	for _, part := range bytes.Split(body, []byte{recordSeparator}) {
-		p, err := decodeTextPacket(part)
+		p, err := decodeTextPacket(part, "b")
 		if err != nil {
 			return packets, err
 		}
@@ -263,14 +250,11 @@ func decodePayloadV4(body []byte) ([]eioPacket, error) {
 // are a surrogate pair in UTF-16 and count twice.
 func utf16Len(s []byte) int {
 	n := 0
-	for len(s) > 0 {
-		r, size := utf8.DecodeRune(s)
+	for _, r := range string(s) { // a range over string(s) makes no copy
+		n++
 		if r >= 0x10000 {
-			n += 2
-		} else {
 			n++
 		}
-		s = s[size:]
 	}
 	return n
 }
@@ -307,22 +291,14 @@ func decodePayloadV3Text(body []byte) ([]eioPacket, error) {
 		}
 		body = body[colon+1:]
 		end := 0 // byte offset where the packet's units run out
-		for units > 0 {
-			if end >= len(body) {
-				return packets, errBadLength
-			}
-			r, size := utf8.DecodeRune(body[end:])
-			if r >= 0x10000 {
-				units -= 2
-			} else {
-				units--
-			}
-			end += size
+		for units > 0 && end < len(body) {
+			_, size := utf8.DecodeRune(body[end:])
+			units, end = units-utf16Len(body[end:end+size]), end+size
 		}
-		if units < 0 { // the length ended in the middle of a surrogate pair
+		if units != 0 { // longer than the body, or ended inside a surrogate pair
 			return packets, errBadLength
 		}
-		p, err := decodeTextPacketV3(body[:end])
+		p, err := decodeTextPacket(body[:end], "b4")
 		if err != nil {
 			return packets, err
 		}
@@ -330,18 +306,6 @@ func decodePayloadV3Text(body []byte) ([]eioPacket, error) {
 		body = body[end:]
 	}
 	return packets, nil
-}
-
-// decodeTextPacketV3 is decodeTextPacket, but a base64 binary packet keeps
-// its type digit: b4AQID.
-func decodeTextPacketV3(s []byte) (eioPacket, error) {
-	if len(s) > 0 && s[0] == 'b' {
-		if len(s) < 2 || s[1] != byte(eioMessage) {
-			return eioPacket{}, errUnknownPacket
-		}
-		return decodeTextPacket(append([]byte{'b'}, s[2:]...))
-	}
-	return decodeTextPacket(s)
 }
 
 // A v3 client that can read binary (it did not ask for b64=1) gets binary in
@@ -405,7 +369,7 @@ func decodePayloadV3Binary(body []byte) ([]eioPacket, error) {
 			}
 			p = binaryPacket(one[1:])
 		} else {
-			p, err = decodeTextPacketV3(one)
+			p, err = decodeTextPacket(one, "b4")
 		}
 		if err != nil {
 			return packets, err
@@ -477,7 +441,7 @@ var eioV4 = &eioVersion{
 		if messageType == websocket.BinaryMessage {
 			return binaryPacket(data), nil
 		}
-		return decodeTextPacket(data)
+		return decodeTextPacket(data, "b")
 	},
 }
 
@@ -511,7 +475,7 @@ var eioV3 = &eioVersion{
 			}
 			return binaryPacket(data[1:]), nil
 		}
-		return decodeTextPacketV3(data)
+		return decodeTextPacket(data, "b4")
 	},
 }
 
@@ -791,15 +755,18 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 	s.writePollResponse(w, first)
 }
 
-// requestInfo is what the handshake request looked like; Socket.IO shows it
-// as socket.handshake and socket.conn.request.
-type requestInfo struct {
-	headers       http.Header
-	remoteAddress string
-	url           string
-	query         url.Values
-	secure        bool
-	time          time.Time
+// Handshake is what the server knew of the client when its session
+// opened: engine.io keeps the request (socket.conn.request), and socket.io
+// shows it as socket.handshake, with the auth of the CONNECT packet.
+type Handshake struct {
+	Headers http.Header
+	Time    time.Time
+	Address string
+	XDomain bool // the page came from another origin
+	Secure  bool // over TLS
+	URL     string
+	Query   url.Values
+	Auth    map[string]any // the CONNECT packet's payload, {} if none
 }
 
 // eioSocket is one Engine.IO session (engine.io's Socket; the tutorial
@@ -814,8 +781,8 @@ type eioSocket struct {
 	sid      eioSID
 	server   *eioServer
 	version  *eioVersion
-	binaryOK bool // false when a v3 client asked for base64 (b64=1)
-	request  requestInfo
+	binaryOK bool      // false when a v3 client asked for base64 (b64=1)
+	request  Handshake // the handshake request, without Auth: that is per namespace
 
 	onMessage func(eioPacket)     // set by the layer above, before the session opens
 	onClose   func(reason string) // likewise
@@ -848,13 +815,14 @@ func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transpor
 		readyState: "open",
 		transport:  transport,
 		changed:    make(chan struct{}, 1),
-		request: requestInfo{
-			headers:       r.Header.Clone(),
-			remoteAddress: r.RemoteAddr,
-			url:           r.URL.RequestURI(),
-			query:         query,
-			secure:        r.TLS != nil,
-			time:          time.Now(),
+		request: Handshake{
+			Headers: r.Header.Clone(),
+			Time:    time.Now(),
+			Address: r.RemoteAddr,
+			XDomain: r.Header.Get("Origin") != "",
+			Secure:  r.TLS != nil,
+			URL:     r.URL.RequestURI(),
+			Query:   query,
 		},
 	}
 }
@@ -1326,11 +1294,7 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 			return
 		}
 		if messageType == websocket.TextMessage && !utf8.Valid(data) {
-			// RFC 6455 §8.1: a text frame that is not UTF-8 fails the
-			// connection, with status 1007, as Node's ws does.
-			closeFrame := websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "invalid UTF-8")
-			_ = ws.WriteControl(websocket.CloseMessage, closeFrame, time.Now().Add(time.Second))
-			s.close("transport error")
+			s.failUTF8(ws)
 			return
 		}
 		p, err := s.version.decodeFrame(messageType, data)
@@ -1340,6 +1304,14 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 		}
 		s.onPacket(p)
 	}
+}
+
+// failUTF8 fails the connection of a text frame that is not UTF-8 with
+// status 1007, as RFC 6455 §8.1 says and Node's ws does.
+func (s *eioSocket) failUTF8(ws *websocket.Conn) {
+	closeFrame := websocket.FormatCloseMessage(websocket.CloseInvalidFramePayloadData, "invalid UTF-8")
+	_ = ws.WriteControl(websocket.CloseMessage, closeFrame, time.Now().Add(time.Second))
+	s.close("transport error")
 }
 
 // serveUpgrade moves a polling session to a websocket:
@@ -1496,20 +1468,21 @@ var reservedEvents = map[string]bool{
 	"disconnecting": true, "newListener": true, "removeListener": true,
 }
 
-// encode writes a packet as text plus its binary attachments:
+// encode writes a packet as the Engine.IO messages that carry it: its text
 //
 //	<type>[<#attachments>-][<nsp>,][<ack id>][JSON]     e.g. 2/admin,13["foo"]
 //
-// An EVENT or ACK whose data holds []byte becomes a BINARY_EVENT or
-// BINARY_ACK: each []byte is replaced, depth first, by
-// {"_placeholder":true,"num":N} and travels as attachment N.
-func (p Packet) encode() ([]byte, [][]byte, error) {
+// then one binary message per attachment. An EVENT or ACK whose data holds
+// []byte becomes a BINARY_EVENT or BINARY_ACK: each []byte is replaced,
+// depth first, by {"_placeholder":true,"num":N} and travels as attachment
+// N. A broadcast encodes once and gives every receiver the same messages.
+func (p Packet) encode() ([]eioPacket, error) {
 	var js []byte
 	var attachments [][]byte
 	if p.Data != nil {
 		var err error
 		if js, err = appendJSON(make([]byte, 0, 64), p.Data, &attachments); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	typ := p.Type
@@ -1528,7 +1501,11 @@ func (p Packet) encode() ([]byte, [][]byte, error) {
 	if p.ID != noAck {
 		b = strconv.AppendInt(b, int64(p.ID), 10)
 	}
-	return append(b, js...), attachments, nil
+	frames := append(make([]eioPacket, 0, 1+len(attachments)), eioPacket{typ: eioMessage, data: append(b, js...)})
+	for _, a := range attachments {
+		frames = append(frames, binaryPacket(a))
+	}
+	return frames, nil
 }
 
 // appendJSON appends v as JSON.stringify writes it. What a handler gets from
@@ -1561,24 +1538,31 @@ func appendJSON(b []byte, v any, attachments *[][]byte) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys) // a Go map has no order; encoding/json sorts too
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, err = appendJSON(append(appendJSONString(b, k), ':'), x[k], attachments); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, '}'), nil
+		return appendJSONObject(b, x, attachments)
 	}
 	js, err := json.Marshal(v)
 	return append(b, js...), err
+}
+
+// appendJSONObject appends an object with its keys sorted, as encoding/json
+// sorts them: a Go map has no order of its own.
+func appendJSONObject(b []byte, m map[string]any, attachments *[][]byte) ([]byte, error) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendJSON(append(appendJSONString(b, k), ':'), m[k], attachments); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // appendJSONString appends s in quotes, escaped as JSON.stringify escapes:
@@ -1919,13 +1903,19 @@ func (c *client) onMessage(m eioPacket) {
 	p, err := c.decoder.add(m)
 	c.mu.Unlock()
 	if err != nil {
-		log.Printf("socket.io: closing %s: %v", c.conn.sid, err)
-		c.conn.close("parse error")
+		c.fail(err)
 		return
 	}
 	if p != nil {
 		c.dispatch(*p)
 	}
+}
+
+// fail closes the connection of a client that broke the protocol, saying
+// why in the log.
+func (c *client) fail(err error) {
+	log.Printf("socket.io: closing %s: %v", c.conn.sid, err)
+	c.conn.close("parse error")
 }
 
 // dispatch routes a complete packet: CONNECT makes a socket, everything else
@@ -1943,8 +1933,7 @@ func (c *client) dispatch(p Packet) {
 	socket := c.nsps[namespaceName(p.Nsp)]
 	c.mu.Unlock()
 	if socket == nil || p.Type == ConnectError {
-		log.Printf("socket.io: closing %s: %v packet for %q, a namespace it has not joined", c.conn.sid, p.Type, p.Nsp)
-		c.conn.close("parse error")
+		c.fail(fmt.Errorf("%v packet for %q, a namespace it has not joined", p.Type, p.Nsp))
 		return
 	}
 	switch p.Type {
@@ -1978,8 +1967,7 @@ func (c *client) connect(nspName string, auth map[string]any) {
 	joined := c.nsps[name] != nil
 	c.mu.Unlock()
 	if joined {
-		log.Printf("socket.io: closing %s: second CONNECT to %q", c.conn.sid, name)
-		c.conn.close("parse error")
+		c.fail(fmt.Errorf("second CONNECT to %q", name))
 		return
 	}
 	socket := newSocket(nsp, c, c.protocol.socketID(name, c.conn.sid), auth)
@@ -2004,28 +1992,12 @@ func (c *client) connect(nspName string, auth map[string]any) {
 
 // send encodes one packet for this client alone.
 func (c *client) send(p Packet) {
-	frames, err := encodeFrames(p)
+	frames, err := p.encode()
 	if err != nil {
 		log.Printf("socket.io: cannot encode %v packet: %v", p.Type, err)
 		return
 	}
 	c.conn.send(frames...)
-}
-
-// encodeFrames turns a packet into the Engine.IO messages that carry it: the
-// text, then one binary message per attachment. A broadcast calls it once
-// and hands the same frames to every receiver.
-func encodeFrames(p Packet) ([]eioPacket, error) {
-	text, attachments, err := p.encode()
-	if err != nil {
-		return nil, err
-	}
-	frames := make([]eioPacket, 0, 1+len(attachments))
-	frames = append(frames, eioPacket{typ: eioMessage, data: text})
-	for _, a := range attachments {
-		frames = append(frames, binaryPacket(a))
-	}
-	return frames, nil
 }
 
 // remove forgets the socket of a namespace after it disconnected.
@@ -2161,6 +2133,10 @@ func (n *Namespace) run(s *Socket, done func(error)) {
 	n.mu.Lock()
 	fns := append([]Middleware(nil), n.fns...)
 	n.mu.Unlock()
+	if len(fns) == 0 {
+		done(nil) // at once, a frame less on the reader's stack
+		return
+	}
 	var step func(i int, err error)
 	step = func(i int, err error) {
 		if err != nil || i == len(fns) {
@@ -2246,19 +2222,6 @@ type EventHandler func(args []any, ack AckFunc)
 // argument of Emit, it receives the client's answer instead.
 type AckFunc func(args ...any)
 
-// Handshake is what the server knew of the client when it connected
-// (socket.handshake).
-type Handshake struct {
-	Headers http.Header
-	Time    time.Time
-	Address string
-	XDomain bool
-	Secure  bool
-	URL     string
-	Query   url.Values
-	Auth    map[string]any // the CONNECT packet's payload, {} if none
-}
-
 // Socket is one client in one namespace: what io.on("connection") receives.
 type Socket struct {
 	id        SocketID
@@ -2294,24 +2257,9 @@ func (s *Socket) handlers(event string) []EventHandler {
 }
 
 func newSocket(nsp *Namespace, c *client, id SocketID, auth map[string]any) *Socket {
-	req := c.conn.request
-	return &Socket{
-		id:     id,
-		nsp:    nsp,
-		client: c,
-		handshake: Handshake{
-			Headers: req.headers,
-			Time:    req.time,
-			Address: req.remoteAddress,
-			XDomain: req.headers.Get("Origin") != "",
-			Secure:  req.secure,
-			URL:     req.url,
-			Query:   req.query,
-			Auth:    auth,
-		},
-		connected: true,
-		acks:      map[int]AckFunc{},
-	}
+	handshake := c.conn.request // a copy, given this CONNECT's auth
+	handshake.Auth = auth
+	return &Socket{id: id, nsp: nsp, client: c, handshake: handshake, connected: true, acks: map[int]AckFunc{}}
 }
 
 // ID is socket.id.
@@ -2342,7 +2290,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 		}
 	}
 	p.Data = append(append(make([]any, 0, 1+len(args)), event), args...) // one allocation
-	frames, err := encodeFrames(p)
+	frames, err := p.encode()
 	if err != nil {
 		return err
 	}
@@ -2513,25 +2461,20 @@ func (a *Adapter) socketRooms(id SocketID) []string {
 	return out
 }
 
-// broadcastOptions choose receivers: sockets in any of rooms (all sockets if
-// rooms is empty), minus sockets in any of except.
-type broadcastOptions struct {
-	rooms  []Room
-	except []Room
-}
-
-// receivers applies the options. The ids are copied out under the lock, and
-// the sending happens after it, so a slow client holds up no one.
-func (a *Adapter) receivers(opts broadcastOptions) []SocketID {
+// receivers chooses who gets a broadcast (the adapter's opts.rooms and
+// opts.except): the sockets in any of rooms, or all if rooms is empty, less
+// those in any of except. The ids are copied out under the lock, and the
+// sending happens after it, so a slow client holds up no one.
+func (a *Adapter) receivers(rooms, except []Room) []SocketID {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var seen map[SocketID]bool // a socket in two of the rooms gets the packet once
-	if len(opts.rooms) > 1 {
+	if len(rooms) > 1 {
 		seen = map[SocketID]bool{}
 	}
 	var ids []SocketID
 	add := func(id SocketID) {
-		if seen[id] || a.inAny(id, opts.except) {
+		if seen[id] || a.inAny(id, except) {
 			return
 		}
 		if seen != nil {
@@ -2539,12 +2482,12 @@ func (a *Adapter) receivers(opts broadcastOptions) []SocketID {
 		}
 		ids = append(ids, id)
 	}
-	if len(opts.rooms) == 0 {
+	if len(rooms) == 0 {
 		for id := range a.sids {
 			add(id)
 		}
 	}
-	for _, room := range opts.rooms {
+	for _, room := range rooms {
 		for id := range a.rooms[room] {
 			add(id)
 		}
@@ -2564,12 +2507,12 @@ func (a *Adapter) inAny(id SocketID, rooms []Room) bool {
 
 // broadcast sends a packet to the chosen sockets. It is encoded once; every
 // receiver gets the same frames.
-func (a *Adapter) broadcast(p Packet, opts broadcastOptions) error {
-	frames, err := encodeFrames(p)
+func (a *Adapter) broadcast(p Packet, rooms, except []Room) error {
+	frames, err := p.encode()
 	if err != nil {
 		return err
 	}
-	for _, s := range a.nsp.socketsByID(a.receivers(opts)) {
+	for _, s := range a.nsp.socketsByID(a.receivers(rooms, except)) {
 		s.client.conn.send(frames...)
 	}
 	return nil
@@ -2600,7 +2543,7 @@ func (b *BroadcastOperator) Except(room Room) *BroadcastOperator {
 // Emit sends the event to the receivers. Acks are not supported here.
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	p := Packet{Type: Event, Nsp: b.nsp.name, ID: noAck, Data: append(append(make([]any, 0, 1+len(args)), event), args...)}
-	return b.nsp.adapter.broadcast(p, broadcastOptions{rooms: b.rooms, except: b.except})
+	return b.nsp.adapter.broadcast(p, b.rooms, b.except)
 }
 
 // === Demo handlers ==========================================================
@@ -3024,30 +2967,26 @@ func (d *decoder) inspectObject() *jsObject {
 	return &jsObject{class: "Decoder", fields: []jsField{{"reconstructor", reconstructor}}}
 }
 
-// Three facts about our Engine.IO server are fixed in code, not options:
-// ServeHTTP accepts these transports, a polling session may always upgrade,
-// and no cookie is ever set. TestInspectFixedFacts holds them to ServeHTTP.
-var eioTransports = []string{"polling", "websocket"}
-
-const (
-	eioAllowUpgrades = true
-	eioCookie        = false
-)
-
 func (srv *eioServer) jsClass() string { return "Server" }
 
 func (srv *eioServer) jsFields(p *printout) []jsField {
-	clients := inConnectionOrder(&srv.mu, srv.clients, func(s *eioSocket) time.Time { return s.request.time })
+	clients := inConnectionOrder(&srv.mu, srv.clients, func(s *eioSocket) time.Time { return s.request.Time })
+	var cors any = false // no Access-Control headers are ever sent
+	if srv.cfg.corsOrigin != "" {
+		cors = &jsObject{fields: []jsField{{"origin", srv.cfg.corsOrigin}, {"credentials", true}}}
+	}
+	// Some are fixed in code, not options; TestInspectFixedFacts holds them
+	// to what ServeHTTP does.
 	options := []jsField{
 		{"pingTimeout", srv.cfg.pingTimeout.Milliseconds()},
 		{"pingInterval", srv.cfg.pingInterval.Milliseconds()},
 		{"upgradeTimeout", srv.cfg.upgradeTimeout.Milliseconds()},
 		{"maxHttpBufferSize", srv.cfg.maxPayload},
-		{"transports", eioTransports},
-		{"allowUpgrades", eioAllowUpgrades},
-		{"cookie", eioCookie},
+		{"transports", []string{"polling", "websocket"}},
+		{"allowUpgrades", true}, // a polling session may always upgrade
+		{"cookie", false},       // no cookie is ever set
 		{"perMessageDeflate", srv.upgrader.EnableCompression},
-		{"cors", false},     // no Access-Control headers are ever sent
+		{"cors", cors},
 		{"allowEIO3", true}, // v3 sessions are always accepted
 	}
 	// engine.io 3 kept its options on the server itself, engine.io 6 in opts.
@@ -3078,7 +3017,7 @@ func (s *eioSocket) jsFields(p *printout) []jsField {
 		{"writeBuffer", writeBuffer},
 		{"request", requestObject(s.request)},
 		{"protocol", s.version.protocol},
-		{"remoteAddress", hostOnly(s.request.remoteAddress)},
+		{"remoteAddress", hostOnly(s.request.Address)},
 		{"pingTimeoutTimer", s.pingTimeoutTimer},
 		{"pingIntervalTimer", s.pingIntervalTimer},
 		{"transport", &jsObject{class: class, fields: []jsField{{"name", s.transport}}}},
@@ -3103,8 +3042,8 @@ func packetObject(p eioPacket) *jsObject {
 
 // requestObject is the handshake request, Node's IncomingMessage, with the
 // two of its properties that we keep. (Its address is remoteAddress.)
-func requestObject(r requestInfo) *jsObject {
-	return &jsObject{class: "IncomingMessage", fields: []jsField{{"headers", headersObject(r.headers)}, {"url", r.url}}}
+func requestObject(r Handshake) *jsObject {
+	return &jsObject{class: "IncomingMessage", fields: []jsField{{"headers", headersObject(r.Headers)}, {"url", r.URL}}}
 }
 
 // headersObject is Node's request.headers: names in lower case, repeated

@@ -393,8 +393,8 @@ type wireFrame struct {
 	binary []byte
 }
 
-func txt(s string) wireFrame   { return wireFrame{text: s} }
-func att(b ...byte) wireFrame  { return wireFrame{binary: b} }
+func txt(s string) wireFrame  { return wireFrame{text: s} }
+func att(b ...byte) wireFrame { return wireFrame{binary: b} }
 func num(s string) float64 {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -737,7 +737,7 @@ func checkPacketRoundTrip(t *testing.T, p Packet) {
 	} else if len(attachments) == 0 && p.Type == BinaryAck {
 		p.Type = Ack
 	}
-	frames, err := encodeFrames(p)
+	frames, err := p.encode()
 	if err != nil {
 		t.Fatalf("%#v does not encode: %v", p, err)
 	}
@@ -876,10 +876,10 @@ func TestLoadConfig(t *testing.T) {
 // becomes a placeholder in the JSON and follows as an attachment.
 func ExamplePacket_encode() {
 	p := Packet{Type: Event, Nsp: "/", ID: noAck, Data: []any{"upload", []byte{1, 2, 3}, map[string]any{"thumb": []byte{4, 5}}}}
-	text, attachments, _ := p.encode()
-	fmt.Println(string(text))
-	for _, a := range attachments {
-		fmt.Printf("% x\n", a)
+	frames, _ := p.encode()
+	fmt.Println(string(frames[0].data))
+	for _, a := range frames[1:] {
+		fmt.Printf("% x\n", a.data)
 	}
 	// Output:
 	// 52-["upload",{"_placeholder":true,"num":0},{"thumb":{"_placeholder":true,"num":1}}]
@@ -919,6 +919,16 @@ func Example_explainFrame() {
 }
 
 // === The whole server, over HTTP and websockets =============================
+
+// defaultConfig is the configuration of `go run .` with no flags and no
+// environment: socket.io 4's defaults.
+func defaultConfig() config {
+	cfg, err := loadConfig(nil, func(string) string { return "" })
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
 
 // testConfig is defaultConfig with the short timings protocol test suites
 // use, so heartbeats and timeouts happen within a test.
@@ -2726,7 +2736,7 @@ func BenchmarkPacketEncode(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if _, _, err := tc.p.encode(); err != nil {
+				if _, err := tc.p.encode(); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -3310,7 +3320,7 @@ func eioFrame(t *testing.T, f wireFrame) eioPacket {
 	if f.binary != nil {
 		return binaryPacket(f.binary)
 	}
-	p, err := decodeTextPacket([]byte(f.text))
+	p, err := decodeTextPacket([]byte(f.text), "b")
 	if err != nil || p.typ != eioMessage {
 		t.Fatalf("%q is not an Engine.IO message: %v", f.text, err)
 	}
@@ -3320,7 +3330,7 @@ func eioFrame(t *testing.T, f wireFrame) eioPacket {
 // checkEncode encodes p into frames as a websocket carries them.
 func checkEncode(t *testing.T, p Packet, want []wireFrame) {
 	t.Helper()
-	packets, err := encodeFrames(p)
+	packets, err := p.encode()
 	if err != nil {
 		t.Fatalf("encode: %v", err)
 	}
@@ -4088,7 +4098,7 @@ func prSession(t *testing.T, io *Server, sid string, version *eioVersion, target
 	r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)")
 	s := newEIOSocket(io.eio, r, version, "polling")
 	s.sid = eioSID(sid)
-	s.request.time = at
+	s.request.Time = at
 	io.eio.mu.Lock()
 	io.eio.clients[s.sid] = s
 	io.eio.mu.Unlock()
@@ -4453,7 +4463,7 @@ var prRules = map[int]prRuleSet{
 		"io.parser.Decoder":               "the parser exports no classes: the decoder is a type, one per client",
 		"io.sockets.rooms":                "to(room) returns a BroadcastOperator instead of keeping rooms on the namespace",
 		"io.sockets.flags":                "emit flags (volatile, compress, …) are not implemented",
-		"io.sockets.adapter.encoder":      "a broadcast is encoded once by encodeFrames, a function",
+		"io.sockets.adapter.encoder":      "a broadcast is encoded once by Packet.encode, a method",
 		"io.eio.wsEngine":                 "the websocket library, gorilla/websocket, is chosen at compile time",
 		"io.eio.allowRequest":             "there is no hook to refuse a handshake",
 		"io.eio.cookiePath":               "no cookie is set",
@@ -4499,7 +4509,7 @@ var prRules = map[int]prRuleSet{
 		"io.sockets._preConnectSockets":           "a socket in the middleware is held by Namespace.run, not listed",
 		"io.sockets.adapter._events":              "the adapter emits no events (create-room, join-room, …)",
 		"io.sockets.adapter._eventsCount":         "the adapter emits no events",
-		"io.sockets.adapter.encoder":              "a broadcast is encoded once by encodeFrames, a function",
+		"io.sockets.adapter.encoder":              "a broadcast is encoded once by Packet.encode, a method",
 		"io.eio.middlewares":                      "Engine.IO middleware (engine.use) is not implemented",
 		"io.eio.ws":                               "gorilla's Upgrader has no listeners or options object of Node's ws",
 		"io.eio.opts.wsEngine":                    "the websocket library, gorilla/websocket, is chosen at compile time",
@@ -4913,6 +4923,11 @@ func prRowOf(rows []prTableRow, path string) *prTableRow {
 // printer, not read from a field: hold them to what ServeHTTP does.
 func TestInspectFixedFacts(t *testing.T) {
 	io := NewServer(defaultConfig())
+	printed := map[string]any{}
+	for _, f := range io.eio.jsFields(printouts[2]) {
+		printed[f.name] = f.value
+	}
+	eioTransports, eioCookie, eioAllowUpgrades := printed["transports"].([]string), printed["cookie"].(bool), printed["allowUpgrades"].(bool)
 	get := func(query string) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodGet, "/socket.io/?"+query, nil)
