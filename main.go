@@ -795,7 +795,8 @@ type eioSocket struct {
 	upgraded          bool            // the session has moved to websocket
 	probe             *websocket.Conn // the websocket being probed, during an upgrade
 	ws                *websocket.Conn // the websocket, once the session uses one
-	writing           bool            // writeLoop is running
+	writing           bool            // a writeLoop is running
+	handling          bool            // readLoop is handing a packet on; it writes the answers itself
 	writeBuffer       []eioPacket     // packets waiting for a transport (engine.io writeBuffer)
 	changed           chan struct{}   // holds a token when a held GET has work (capacity 1)
 	pollWaiting       bool            // a GET is being held open
@@ -893,8 +894,12 @@ func (s *eioSocket) close(reason string) {
 	}
 	s.notifyLocked()
 	s.startWriterLocked() // over websocket, to close it
+	ws := s.ws
 	s.mu.Unlock()
 
+	if ws != nil {
+		_ = ws.NetConn().SetWriteDeadline(time.Now().Add(wsWriteWait)) // a writer stuck on a full connection gives up
+	}
 	if probe != nil {
 		_ = probe.Close() // ends the upgrade's read; its error is expected
 	}
@@ -1165,9 +1170,11 @@ func (s *eioSocket) tracePackets(packets []eioPacket) {
 
 // === Engine.IO: WebSocket transport and upgrade =============================
 
-// wsWriteWait bounds one websocket write, so a client that stopped reading
-// cannot keep a writer forever.
-const wsWriteWait = 10 * time.Second
+// wsWriteWait is how long a closed session's last frames may take to leave.
+// An open session's writes have no deadline, which would cost a timer
+// update per write: a client that stops reading stops answering pings, and
+// the heartbeat closes the session, which sets the deadline.
+const wsWriteWait = 5 * time.Second
 
 // startWebSocket makes ws the session's transport. Its reader runs in a
 // goroutine of its own, so the HTTP handler returns and net/http frees what
@@ -1183,9 +1190,10 @@ func (s *eioSocket) startWebSocket(ws *websocket.Conn) {
 }
 
 // startWriterLocked starts writeLoop if the session has a websocket and no
-// writer is running, so there is never more than one. Callers hold s.mu.
+// writer is running, so there is never more than one; while readLoop hands
+// a packet on, it leaves the writing to readLoop. Callers hold s.mu.
 func (s *eioSocket) startWriterLocked() {
-	if s.ws != nil && !s.writing {
+	if s.ws != nil && !s.writing && !s.handling {
 		s.writing = true
 		go s.writeLoop(s.ws)
 	}
@@ -1259,9 +1267,7 @@ func (s *eioSocket) writeFrames(ws *websocket.Conn, packets []eioPacket) error {
 		b = append(appendFrameHeader(b, messageType, len(data)), data...)
 	}
 	*buf = b
-	conn := ws.NetConn()
-	_ = conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
-	_, err := conn.Write(b)
+	_, err := ws.NetConn().Write(b)
 	return err
 }
 
@@ -1302,7 +1308,26 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 			s.close("parse error")
 			return
 		}
-		s.onPacket(p)
+		s.handle(ws, p)
+	}
+}
+
+// handle hands a packet on, then writes what the handlers queued, in the
+// reader's own goroutine, before it reads on: the answer to an echo or an
+// ack starts no goroutine, and the reader's stack, grown already, makes the
+// system call. (A broadcast from elsewhere meanwhile waits for it too.)
+func (s *eioSocket) handle(ws *websocket.Conn, p eioPacket) {
+	s.mu.Lock()
+	s.handling = true
+	s.mu.Unlock()
+	s.onPacket(p)
+	s.mu.Lock()
+	s.handling = false
+	write := !s.writing && (len(s.writeBuffer) > 0 || s.readyState != "open")
+	s.writing = s.writing || write
+	s.mu.Unlock()
+	if write {
+		s.writeLoop(ws)
 	}
 }
 
@@ -1378,7 +1403,8 @@ func (s *eioSocket) probeUpgrade(ws *websocket.Conn) error {
 	if err != nil || p.typ != eioUpgrade {
 		return errors.New("upgrade: expected 5")
 	}
-	_ = ws.SetReadDeadline(time.Time{})
+	_ = ws.SetReadDeadline(time.Time{}) // the deadlines were the probe's
+	_ = ws.SetWriteDeadline(time.Time{})
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.readyState != "open" {
