@@ -817,7 +817,7 @@ func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transpor
 		transport:  transport,
 		changed:    make(chan struct{}, 1),
 		request: Handshake{
-			Headers: r.Header.Clone(),
+			Headers: r.Header, // kept, not copied: net/http never touches it after the handler
 			Time:    time.Now(),
 			Address: r.RemoteAddr,
 			XDomain: r.Header.Get("Origin") != "",
@@ -1294,7 +1294,7 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 	// Over the limit, gorilla/websocket closes with status 1009 (message too big).
 	ws.SetReadLimit(s.server.cfg.maxPayload)
 	for {
-		messageType, data, err := ws.ReadMessage()
+		messageType, data, err := readMessage(ws)
 		if err != nil {
 			s.close("transport close")
 			return
@@ -1311,6 +1311,25 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 		s.handle(ws, p)
 	}
 }
+
+// readMessage is gorilla's ReadMessage, but it reads into a lent buffer and
+// keeps a copy of the exact size: ReadMessage takes 512 bytes or more for
+// every message, the garbage collector's main work in an echo.
+func readMessage(ws *websocket.Conn) (int, []byte, error) {
+	messageType, r, err := ws.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	buf := readBuffers.Get().(*bytes.Buffer)
+	defer readBuffers.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return 0, nil, err
+	}
+	return messageType, bytes.Clone(buf.Bytes()), nil
+}
+
+var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // handle hands a packet on, then writes what the handlers queued, in the
 // reader's own goroutine, before it reads on: the answer to an echo or an
