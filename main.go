@@ -630,45 +630,36 @@ func (srv *eioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	transport := q.Get("transport")
-	if transport != "polling" && transport != "websocket" {
-		writeEIOError(w, errTransportUnknown)
-		return
-	}
+	version := eioVersions[q.Get("EIO")]
+	sid := eioSID(q.Get("sid"))
 	if transport == "polling" {
 		w.Header().Set("Cache-Control", "no-store") // no cache may answer a poll
 	}
-	version := eioVersions[q.Get("EIO")]
-	if version == nil {
+	s := srv.lookup(sid) // nil for a handshake, or for a session that is gone
+	switch {
+	case transport != "polling" && transport != "websocket":
+		writeEIOError(w, errTransportUnknown)
+	case version == nil:
 		writeEIOError(w, errUnsupportedProtocol)
-		return
-	}
-	if transport == "websocket" && !websocket.IsWebSocketUpgrade(r) {
+	case transport == "websocket" && !websocket.IsWebSocketUpgrade(r):
 		writeEIOError(w, errBadRequest)
-		return
-	}
-	sid := eioSID(q.Get("sid"))
-	if sid == "" { // a new session
-		if r.Method != http.MethodGet {
-			writeEIOError(w, errBadHandshakeMethod)
-			return
-		}
+	case sid == "" && r.Method != http.MethodGet:
+		writeEIOError(w, errBadHandshakeMethod)
+	case sid == "":
 		srv.handshake(w, r, version, transport)
-		return
-	}
-	s := srv.lookup(sid)
-	if s == nil {
+	case s == nil:
 		writeEIOError(w, errSessionUnknown)
-		return
-	}
-	if s.version != version {
+	case s.version != version:
 		writeEIOError(w, errBadRequest)
-		return
-	}
-	if transport == "websocket" {
+	case transport == "websocket":
 		s.serveUpgrade(w, r)
-		return
+	case r.Method == http.MethodGet:
+		s.servePollGet(w, r)
+	case r.Method == http.MethodPost:
+		s.servePollPost(w, r)
+	default: // engine.io answers 500 here; "Bad request" says what is wrong
+		writeEIOError(w, errBadRequest)
 	}
-	s.servePolling(w, r)
 }
 
 // checkOrigin applies -cors-origin to a request from a web page, which
@@ -1013,21 +1004,6 @@ func (s *eioSocket) onClientPing(p eioPacket) {
 }
 
 // === Engine.IO: long-polling transport ======================================
-
-// servePolling handles a polling request on an open session: GET receives,
-// POST sends.
-func (s *eioSocket) servePolling(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
-		s.servePollGet(w, r)
-	case http.MethodPost:
-		s.servePollPost(w, r)
-	case http.MethodOptions:
-		w.WriteHeader(http.StatusNoContent)
-	default: // engine.io answers 500 here; "Bad request" says what is wrong
-		writeEIOError(w, errBadRequest)
-	}
-}
 
 // beginRequest claims one of the session's two polling slots, busy being
 // pollWaiting (a held GET) or postActive (a POST being read). A request on
