@@ -2792,8 +2792,7 @@ type jsField struct {
 // pointers (or structs holding one), so two references to the same Go object
 // compare equal: that is how the renderer recognizes a circular reference.
 type jsInspectable interface {
-	jsClass() string                // "Namespace" prints Namespace { … }; "" a plain { … }
-	jsFields(p *printout) []jsField // the properties in order, read now
+	jsFields(p *printout) (class string, fields []jsField) // "Namespace" prints Namespace { … }, "" a plain { … }; fields read now
 }
 
 // jsObject is an object made on the spot: the parser, a handshake, a packet.
@@ -2803,20 +2802,17 @@ type jsObject struct {
 	numberKeys bool // a Map whose keys are numbers, such as socket.acks
 }
 
-func (o *jsObject) jsClass() string              { return o.class }
-func (o *jsObject) jsFields(*printout) []jsField { return o.fields }
+func (o *jsObject) jsFields(*printout) (string, []jsField) { return o.class, o.fields }
 
 // nullPrototype is the class of Object.create(null), as Node's _events.
 const nullPrototype = "Object: null prototype"
 
 // --- What each object shows -------------------------------------------------
 
-func (io *Server) jsClass() string { return "Server" }
-
-func (io *Server) jsFields(p *printout) []jsField {
+func (io *Server) jsFields(p *printout) (string, []jsField) {
 	io.mu.Lock()
 	defer io.mu.Unlock()
-	return p.pick("io", []jsField{
+	return "Server", p.pick("io", []jsField{
 		{"nsps", &jsObject{class: "Map", fields: sortedFields(io.nsps)}},
 		{"_path", io.path},
 		{"_connectTimeout", io.eio.cfg.connectTimeout.Milliseconds()},
@@ -2849,16 +2845,14 @@ func parserObject(p *printout) *jsObject {
 	return &jsObject{fields: p.pick("parser", append(fields, constants...))}
 }
 
-func (n *Namespace) jsClass() string { return "Namespace" }
-
-func (n *Namespace) jsFields(p *printout) []jsField {
+func (n *Namespace) jsFields(p *printout) (string, []jsField) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	listeners := make([]jsField, len(n.connectionHandlers))
 	for i, fn := range n.connectionHandlers {
 		listeners[i] = jsField{"connection", fn}
 	}
-	return p.pick("namespace", append([]jsField{
+	return "Namespace", p.pick("namespace", append([]jsField{
 		{"name", n.name},
 		{"server", n.server},
 		{"sockets", socketMap{n, "sockets"}},
@@ -2877,18 +2871,14 @@ type socketMap struct {
 	name string // "sockets" or "connected"
 }
 
-func (m socketMap) jsClass() string { return "Map" }
-
-func (m socketMap) jsFields(*printout) []jsField {
-	return inConnectionOrder(&m.nsp.mu, m.nsp.sockets, func(s *Socket) time.Time { return s.handshake.Time })
+func (m socketMap) jsFields(*printout) (string, []jsField) {
+	return "Map", inConnectionOrder(&m.nsp.mu, m.nsp.sockets, func(s *Socket) time.Time { return s.handshake.Time })
 }
 
-func (a *Adapter) jsClass() string { return "Adapter" }
-
-func (a *Adapter) jsFields(p *printout) []jsField {
+func (a *Adapter) jsFields(p *printout) (string, []jsField) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return p.pick("adapter", []jsField{{"nsp", a.nsp}, {"rooms", mapOfSets(a.rooms)}, {"sids", mapOfSets(a.sids)}})
+	return "Adapter", p.pick("adapter", []jsField{{"nsp", a.nsp}, {"rooms", mapOfSets(a.rooms)}, {"sids", mapOfSets(a.sids)}})
 }
 
 // mapOfSets is Adapter.rooms or Adapter.sids: a Map of Sets in socket.io 4,
@@ -2902,9 +2892,7 @@ func mapOfSets[K, M ~string](m map[K]map[M]bool) *jsObject {
 	return o
 }
 
-func (s *Socket) jsClass() string { return "Socket" }
-
-func (s *Socket) jsFields(p *printout) []jsField {
+func (s *Socket) jsFields(p *printout) (string, []jsField) {
 	// socket.io 2's socket.rooms is an object of room → room. (In socket.io
 	// 4 it is a getter, which console.log does not show.)
 	rooms := &jsObject{}
@@ -2917,7 +2905,7 @@ func (s *Socket) jsFields(p *printout) []jsField {
 	for i, l := range s.listeners {
 		listeners[i] = jsField{l.event, l.fn}
 	}
-	return p.pick("socket", append([]jsField{
+	return "Socket", p.pick("socket", append([]jsField{
 		{"nsp", s.nsp},
 		{"server", s.nsp.server},
 		{"adapter", s.nsp.adapter},
@@ -2952,16 +2940,14 @@ func (h Handshake) inspectObject(p *printout) *jsObject {
 	})}
 }
 
-func (c *client) jsClass() string { return "Client" }
-
-func (c *client) jsFields(p *printout) []jsField {
+func (c *client) jsFields(p *printout) (string, []jsField) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	nsps, sockets := &jsObject{class: "Map", fields: sortedFields(c.nsps)}, &jsObject{class: "Map"}
 	for _, f := range nsps.fields { // Client.sockets: the same sockets, by id
 		sockets.fields = append(sockets.fields, jsField{string(f.value.(*Socket).id), f.value})
 	}
-	return p.pick("client", []jsField{
+	return "Client", p.pick("client", []jsField{
 		{"server", c.server},
 		{"conn", c.conn},
 		{"decoder", c.decoder.inspectObject()},
@@ -2988,9 +2974,7 @@ func (d *decoder) inspectObject() *jsObject {
 	return &jsObject{class: "Decoder", fields: []jsField{{"reconstructor", reconstructor}}}
 }
 
-func (srv *eioServer) jsClass() string { return "Server" }
-
-func (srv *eioServer) jsFields(p *printout) []jsField {
+func (srv *eioServer) jsFields(p *printout) (string, []jsField) {
 	clients := inConnectionOrder(&srv.mu, srv.clients, func(s *eioSocket) time.Time { return s.request.Time })
 	var cors any = false // no Access-Control headers are ever sent
 	if srv.cfg.corsOrigin != "" {
@@ -3016,12 +3000,10 @@ func (srv *eioServer) jsFields(p *printout) []jsField {
 		{"clientsCount", len(clients)},
 		{"opts", &jsObject{fields: p.pick("engine.opts", options)}},
 	}, options...)
-	return p.pick("engine", append(fields, p.eventFields(jsField{"connection", srv.onConnection})...))
+	return "Server", p.pick("engine", append(fields, p.eventFields(jsField{"connection", srv.onConnection})...))
 }
 
-func (s *eioSocket) jsClass() string { return "Socket" }
-
-func (s *eioSocket) jsFields(p *printout) []jsField {
+func (s *eioSocket) jsFields(p *printout) (string, []jsField) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	writeBuffer := make([]*jsObject, len(s.writeBuffer))
@@ -3029,7 +3011,7 @@ func (s *eioSocket) jsFields(p *printout) []jsField {
 		writeBuffer[i] = packetObject(packet)
 	}
 	class := map[string]string{"polling": "Polling", "websocket": "WebSocket"}[s.transport]
-	return p.pick("session", append([]jsField{
+	return "Socket", p.pick("session", append([]jsField{
 		{"id", s.sid},
 		{"server", s.server},
 		{"readyState", s.readyState},
@@ -3225,26 +3207,24 @@ func (r *renderer) render(v any, depth, indent int) string {
 // Map as Map(1) { 'key' => value } and a Set as Set(1) { 'value' }. A
 // reference back to an ancestor is circular, and below the depth limit an
 // object collapses to a marker unless it is empty. (An instance of a class
-// always has properties here, so below the limit they are not even read.)
+// always has properties here, so below the limit it collapses to its marker.)
 func (r *renderer) object(o jsInspectable, depth, indent int) string {
 	for _, a := range r.ancestors {
 		if a == o {
 			return r.circular(o)
 		}
 	}
+	class, fields := o.jsFields(r.p)
 	// socket.io 2 kept in plain objects what socket.io 4 keeps in Maps and
 	// Sets, and Node 8 did not mark an object without a prototype.
-	class := o.jsClass()
 	if (class == "Map" || class == "Set") && !r.p.collections || class == nullPrototype && r.p.nullPrototype == "" {
 		class = ""
 	}
 	list := class == "Array" || class == "Map" || class == "Set"
-	if _, _, marker := r.p.braces(class, 0); depth > inspectDepth && class != "" && class != nullPrototype && !list {
-		return marker
-	}
-	fields := o.jsFields(r.p)
 	open, close, marker := r.p.braces(class, len(fields))
 	switch {
+	case depth > inspectDepth && class != "" && class != nullPrototype && !list:
+		return marker
 	case len(fields) == 0:
 		return open + close
 	case depth > inspectDepth:

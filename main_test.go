@@ -4924,7 +4924,8 @@ func prRowOf(rows []prTableRow, path string) *prTableRow {
 func TestInspectFixedFacts(t *testing.T) {
 	io := NewServer(defaultConfig())
 	printed := map[string]any{}
-	for _, f := range io.eio.jsFields(printouts[2]) {
+	_, fields := io.eio.jsFields(printouts[2])
+	for _, f := range fields {
 		printed[f.name] = f.value
 	}
 	eioTransports, eioCookie, eioAllowUpgrades := printed["transports"].([]string), printed["cookie"].(bool), printed["allowUpgrades"].(bool)
