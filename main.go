@@ -1663,60 +1663,41 @@ func parsePacket(s string) (Packet, int, error) {
 		return p, 0, fmt.Errorf("%w in %q", errPacketType, s)
 	}
 	p.Type = PacketType(s[0] - '0')
-	i := 1
+	rest := s[1:]
 
 	attachments := 0
 	if p.Type == BinaryEvent || p.Type == BinaryAck {
-		dash := strings.IndexByte(s[i:], '-')
-		if dash < 1 {
+		count, after, found := strings.Cut(rest, "-")
+		n, err := strconv.Atoi(count)
+		if !found || err != nil || n < 1 || n > maxAttachments {
 			return p, 0, fmt.Errorf("%w in %q", errAttachments, s)
 		}
-		n, err := strconv.Atoi(s[i : i+dash])
-		if err != nil || n < 1 || n > maxAttachments {
-			return p, 0, fmt.Errorf("%w in %q", errAttachments, s)
-		}
-		attachments = n
-		i += dash + 1
+		attachments, rest = n, after
 	}
 
 	// The namespace ends at a comma or at the end: clients send "40/custom".
-	if i < len(s) && s[i] == '/' {
-		end := strings.IndexByte(s[i:], ',')
-		if end < 0 {
-			p.Nsp, i = s[i:], len(s)
-		} else {
-			p.Nsp, i = s[i:i+end], i+end+1
-		}
+	if strings.HasPrefix(rest, "/") {
+		p.Nsp, rest, _ = strings.Cut(rest, ",")
 	}
 
-	digits := i
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
+	digits := 0
+	for digits < len(rest) && rest[digits] >= '0' && rest[digits] <= '9' {
+		digits++
 	}
-	if i > digits {
-		id, err := strconv.Atoi(s[digits:i])
-		if err != nil || i-digits > 9 {
+	if digits > 0 {
+		id, err := strconv.Atoi(rest[:digits])
+		if err != nil || digits > 9 {
 			return p, 0, fmt.Errorf("%w in %q", errAckID, s)
 		}
-		p.ID = id
+		p.ID, rest = id, rest[digits:]
 	}
 
-	if i < len(s) {
-		data, err := decodeJSON(s[i:])
-		if err != nil {
+	if rest != "" { // as JSON.parse: every number is a float64
+		if err := json.Unmarshal([]byte(rest), &p.Data); err != nil {
 			return p, 0, fmt.Errorf("socket.io: bad JSON in %q: %w", s, err)
 		}
-		p.Data = data
 	}
 	return p, attachments, nil
-}
-
-// decodeJSON decodes exactly one JSON value as JSON.parse does: numbers are
-// float64, as all numbers are in JavaScript.
-func decodeJSON(s string) (any, error) {
-	var v any
-	err := json.Unmarshal([]byte(s), &v)
-	return v, err
 }
 
 // checkPayload applies the spec's rule for each type's payload: CONNECT an
