@@ -263,14 +263,8 @@ func utf16Len(s []byte) int {
 func encodePayloadV3Text(packets []eioPacket) []byte {
 	var b []byte
 	for _, p := range packets {
-		var one []byte
-		if p.binary {
-			one = appendBase64([]byte("b4"), p.data)
-		} else {
-			one = p.appendText(nil)
-		}
-		b = strconv.AppendInt(b, int64(utf16Len(one)), 10)
-		b = append(b, ':')
+		_, one := encodeFrameV3(p, false)
+		b = append(strconv.AppendInt(b, int64(utf16Len(one)), 10), ':')
 		b = append(b, one...)
 	}
 	return b
@@ -319,24 +313,40 @@ func decodePayloadV3Text(body []byte) ([]eioPacket, error) {
 // value, 4, where text packets have the digit '4'.
 const v3BinaryType = 4
 
+// encodeFrameV3 frames a packet for a v3 websocket, and for the v3 payloads:
+// a binary packet is the type byte 4 and its bytes or, for a client that
+// asked for b64=1, "b4" and base64.
+func encodeFrameV3(p eioPacket, binaryOK bool) (messageType int, data []byte) {
+	switch {
+	case p.binary && binaryOK:
+		return websocket.BinaryMessage, append([]byte{v3BinaryType}, p.data...)
+	case p.binary:
+		return websocket.TextMessage, appendBase64([]byte("b4"), p.data)
+	}
+	return websocket.TextMessage, p.appendText(nil)
+}
+
+// decodeFrameV3 reads a v3 websocket frame, or one packet of a v3 payload.
+func decodeFrameV3(messageType int, data []byte) (eioPacket, error) {
+	if messageType == websocket.BinaryMessage {
+		if len(data) == 0 || data[0] != v3BinaryType {
+			return eioPacket{}, errUnknownPacket
+		}
+		return binaryPacket(data[1:]), nil
+	}
+	return decodeTextPacket(data, "b4")
+}
+
 // encodePayloadV3Binary writes the binary payload encoding.
 func encodePayloadV3Binary(packets []eioPacket) []byte {
 	var b []byte
 	for _, p := range packets {
-		var one []byte
-		kind := byte(0)
-		if p.binary {
-			kind = 1
-			one = append([]byte{v3BinaryType}, p.data...)
-		} else {
-			one = p.appendText(nil)
-		}
-		b = append(b, kind)
+		messageType, one := encodeFrameV3(p, true)
+		b = append(b, byte(messageType-websocket.TextMessage)) // kind: 0 text, 1 binary
 		for _, digit := range strconv.Itoa(len(one)) {
 			b = append(b, byte(digit-'0'))
 		}
-		b = append(b, 0xFF)
-		b = append(b, one...)
+		b = append(append(b, 0xFF), one...)
 	}
 	return b
 }
@@ -361,16 +371,7 @@ func decodePayloadV3Binary(body []byte) ([]eioPacket, error) {
 		}
 		one := body[i+1 : i+1+n]
 		body = body[i+1+n:]
-		var p eioPacket
-		var err error
-		if kind == 1 {
-			if one[0] != v3BinaryType {
-				return packets, errUnknownPacket
-			}
-			p = binaryPacket(one[1:])
-		} else {
-			p, err = decodeTextPacket(one, "b4")
-		}
+		p, err := decodeFrameV3(websocket.TextMessage+int(kind), one) // kind 0 text, 1 binary
 		if err != nil {
 			return packets, err
 		}
@@ -448,8 +449,10 @@ var eioV4 = &eioVersion{
 var eioV3 = &eioVersion{
 	protocol: 3,
 	encodePayload: func(packets []eioPacket, binaryOK bool) ([]byte, string) {
-		if binaryOK && hasBinaryPacket(packets) {
-			return encodePayloadV3Binary(packets), contentTypeBinary
+		for _, p := range packets {
+			if p.binary && binaryOK { // engine.io 3 sends the binary payload only when there is binary
+				return encodePayloadV3Binary(packets), contentTypeBinary
+			}
 		}
 		return encodePayloadV3Text(packets), contentTypeText
 	},
@@ -459,38 +462,13 @@ var eioV3 = &eioVersion{
 		}
 		return decodePayloadV3Text(body)
 	},
-	encodeFrame: func(p eioPacket, binaryOK bool) (int, []byte) {
-		switch {
-		case p.binary && binaryOK:
-			return websocket.BinaryMessage, append([]byte{v3BinaryType}, p.data...)
-		case p.binary:
-			return websocket.TextMessage, appendBase64([]byte("b4"), p.data)
-		}
-		return websocket.TextMessage, p.appendText(nil)
-	},
-	decodeFrame: func(messageType int, data []byte) (eioPacket, error) {
-		if messageType == websocket.BinaryMessage {
-			if len(data) == 0 || data[0] != v3BinaryType {
-				return eioPacket{}, errUnknownPacket
-			}
-			return binaryPacket(data[1:]), nil
-		}
-		return decodeTextPacket(data, "b4")
-	},
+	encodeFrame: encodeFrameV3,
+	decodeFrame: decodeFrameV3,
 }
 
 // eioVersions maps the EIO query parameter to its version. Anything else,
 // a missing EIO included, is "Unsupported protocol version".
 var eioVersions = map[string]*eioVersion{"3": eioV3, "4": eioV4}
-
-func hasBinaryPacket(packets []eioPacket) bool {
-	for _, p := range packets {
-		if p.binary {
-			return true
-		}
-	}
-	return false
-}
 
 // === Engine.IO sessions: handshake and heartbeat ============================
 
