@@ -2168,19 +2168,6 @@ func (n *Namespace) remove(s *Socket) {
 	delete(n.sockets, s.id)
 }
 
-// socketsByID looks up sockets, skipping ids that are gone.
-func (n *Namespace) socketsByID(ids []SocketID) []*Socket {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	out := make([]*Socket, 0, len(ids))
-	for _, id := range ids {
-		if s := n.sockets[id]; s != nil {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // To starts a broadcast to a room: io.of("/custom").to(room).emit(…).
 func (n *Namespace) To(room Room) *BroadcastOperator {
 	return &BroadcastOperator{nsp: n, rooms: []Room{room}}
@@ -2375,11 +2362,11 @@ type Room string
 
 // Adapter keeps the rooms of one namespace, in both directions, as
 // socket.io's in-memory adapter does. Other adapters (Redis, …) replace this
-// type to broadcast across several servers.
+// type to broadcast across several servers. Its maps are under its
+// namespace's lock, which may be taken while a socket's lock is held (Join,
+// Namespace.add), never the other way round.
 type Adapter struct {
-	nsp *Namespace
-
-	mu    sync.Mutex                 // protects the fields below
+	nsp   *Namespace                 // nsp.mu protects rooms and sids too
 	rooms map[Room]map[SocketID]bool // Adapter.rooms: room → sockets in it
 	sids  map[SocketID]map[Room]bool // Adapter.sids: socket → rooms it is in
 }
@@ -2390,8 +2377,8 @@ func newAdapter(nsp *Namespace) *Adapter {
 
 // addAll puts a socket in rooms.
 func (a *Adapter) addAll(id SocketID, rooms []Room) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.nsp.mu.Lock()
+	defer a.nsp.mu.Unlock()
 	if a.sids[id] == nil {
 		a.sids[id] = map[Room]bool{}
 	}
@@ -2406,8 +2393,8 @@ func (a *Adapter) addAll(id SocketID, rooms []Room) {
 
 // del takes a socket out of a room; an empty room disappears.
 func (a *Adapter) del(id SocketID, room Room) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.nsp.mu.Lock()
+	defer a.nsp.mu.Unlock()
 	a.delLocked(id, room)
 }
 
@@ -2421,8 +2408,8 @@ func (a *Adapter) delLocked(id SocketID, room Room) {
 
 // delAll takes a socket out of every room, when it disconnects.
 func (a *Adapter) delAll(id SocketID) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.nsp.mu.Lock()
+	defer a.nsp.mu.Unlock()
 	for room := range a.sids[id] {
 		a.delLocked(id, room)
 	}
@@ -2431,8 +2418,8 @@ func (a *Adapter) delAll(id SocketID) {
 
 // socketRooms lists a socket's rooms, sorted.
 func (a *Adapter) socketRooms(id SocketID) []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.nsp.mu.Lock()
+	defer a.nsp.mu.Unlock()
 	out := make([]string, 0, len(a.sids[id]))
 	for room := range a.sids[id] {
 		out = append(out, string(room))
@@ -2443,16 +2430,16 @@ func (a *Adapter) socketRooms(id SocketID) []string {
 
 // receivers chooses who gets a broadcast (the adapter's opts.rooms and
 // opts.except): the sockets in any of rooms, or all if rooms is empty, less
-// those in any of except. The ids are copied out under the lock, and the
-// sending happens after it, so a slow client holds up no one.
-func (a *Adapter) receivers(rooms, except []Room) []SocketID {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// those in any of except. The sockets are copied out under the lock, and
+// the sending happens after it, so a slow client holds up no one.
+func (a *Adapter) receivers(rooms, except []Room) []*Socket {
+	a.nsp.mu.Lock()
+	defer a.nsp.mu.Unlock()
 	var seen map[SocketID]bool // a socket in two of the rooms gets the packet once
 	if len(rooms) > 1 {
 		seen = map[SocketID]bool{}
 	}
-	var ids []SocketID
+	var sockets []*Socket
 	add := func(id SocketID) {
 		if seen[id] || a.inAny(id, except) {
 			return
@@ -2460,7 +2447,9 @@ func (a *Adapter) receivers(rooms, except []Room) []SocketID {
 		if seen != nil {
 			seen[id] = true
 		}
-		ids = append(ids, id)
+		if s := a.nsp.sockets[id]; s != nil { // nil before Namespace.add: a middleware may join rooms
+			sockets = append(sockets, s)
+		}
 	}
 	if len(rooms) == 0 {
 		for id := range a.sids {
@@ -2472,10 +2461,10 @@ func (a *Adapter) receivers(rooms, except []Room) []SocketID {
 			add(id)
 		}
 	}
-	return ids
+	return sockets
 }
 
-// inAny reports whether a socket is in any of the rooms. Callers hold a.mu.
+// inAny reports whether a socket is in any of the rooms. Callers hold nsp.mu.
 func (a *Adapter) inAny(id SocketID, rooms []Room) bool {
 	for _, room := range rooms {
 		if a.sids[id][room] {
@@ -2492,7 +2481,7 @@ func (a *Adapter) broadcast(p Packet, rooms, except []Room) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range a.nsp.socketsByID(a.receivers(rooms, except)) {
+	for _, s := range a.receivers(rooms, except) {
 		s.client.conn.send(frames...)
 	}
 	return nil
@@ -2835,8 +2824,8 @@ func (m socketMap) jsFields(*printout) (string, []jsField) {
 }
 
 func (a *Adapter) jsFields(p *printout) (string, []jsField) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.nsp.mu.Lock()
+	defer a.nsp.mu.Unlock()
 	return "Adapter", p.pick("adapter", []jsField{{"nsp", a.nsp}, {"rooms", mapOfSets(a.rooms)}, {"sids", mapOfSets(a.sids)}})
 }
 
@@ -2855,7 +2844,7 @@ func (s *Socket) jsFields(p *printout) (string, []jsField) {
 	// socket.io 2's socket.rooms is an object of room → room. (In socket.io
 	// 4 it is a getter, which console.log does not show.)
 	rooms := &jsObject{}
-	for _, room := range s.nsp.adapter.socketRooms(s.id) { // the adapter's lock, before s.mu
+	for _, room := range s.nsp.adapter.socketRooms(s.id) { // the namespace's lock, released before s.mu
 		rooms.fields = append(rooms.fields, jsField{room, room})
 	}
 	s.mu.Lock()

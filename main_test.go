@@ -2547,8 +2547,8 @@ func TestJoinAfterDisconnect(t *testing.T) {
 	socket.Join("later")
 	socket.Leave("lobby")
 	a := io.sockets.adapter
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.nsp.mu.Lock()
+	defer a.nsp.mu.Unlock()
 	if len(a.rooms) != 0 || len(a.sids) != 0 {
 		t.Errorf("after disconnect the adapter holds rooms %v and sids %v, want none", a.rooms, a.sids)
 	}
@@ -2947,7 +2947,9 @@ func (c *rawWS) readFrame(tb testing.TB) []byte {
 func TestWebSocketBurst(t *testing.T) {
 	ts := newTestServer(t)
 	c, id := dialSocketIO(t, ts)
-	socket := ts.io.sockets.socketsByID([]SocketID{SocketID(id)})[0]
+	ts.io.sockets.mu.Lock()
+	socket := ts.io.sockets.sockets[SocketID(id)]
+	ts.io.sockets.mu.Unlock()
 	const n = 300
 	var pinging sync.WaitGroup // websocket-level pings: the server's reader answers them while writeLoop batches
 	pinging.Add(1)
@@ -3788,9 +3790,9 @@ func checkNoLeftovers(t *testing.T, ts *testServer, rec *clientRecorder) {
 			t.Errorf("%s: %d sockets are still in Namespace.sockets", nsp.name, n)
 		}
 		a := nsp.adapter
-		a.mu.Lock()
+		a.nsp.mu.Lock()
 		rooms, sids := sortedKeys(a.rooms), sortedKeys(a.sids)
-		a.mu.Unlock()
+		a.nsp.mu.Unlock()
 		if len(rooms) != 0 || len(sids) != 0 {
 			t.Errorf("%s: the adapter still holds %d rooms %v… and %d socket ids %v…",
 				nsp.name, len(rooms), firstFew(rooms), len(sids), firstFew(sids))
