@@ -1243,6 +1243,11 @@ func appendFrameHeader(b []byte, messageType, n int) []byte {
 }
 
 // readLoop reads frames until the connection fails, handing each packet on.
+// Then it writes what the handlers queued, in its own goroutine, before it
+// reads on: the answer to an echo or an ack starts no goroutine, and the
+// reader's stack, grown already, makes the system call. (A broadcast from
+// elsewhere meanwhile waits for it too.) This is not a function of its own:
+// a frame less keeps the connect path within the reader's 4 KiB stack.
 func (s *eioSocket) readLoop(ws *websocket.Conn) {
 	defer s.server.websockets.Done()
 	// Over the limit, gorilla/websocket closes with status 1009 (message too big).
@@ -1262,7 +1267,18 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 			s.close("parse error")
 			return
 		}
-		s.handle(ws, p)
+		s.mu.Lock()
+		s.handling = true
+		s.mu.Unlock()
+		s.onPacket(p)
+		s.mu.Lock()
+		s.handling = false
+		write := !s.writing && (len(s.writeBuffer) > 0 || s.readyState != "open")
+		s.writing = s.writing || write
+		s.mu.Unlock()
+		if write {
+			s.writeLoop(ws)
+		}
 	}
 }
 
@@ -1284,25 +1300,6 @@ func readMessage(ws *websocket.Conn) (int, []byte, error) {
 }
 
 var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// handle hands a packet on, then writes what the handlers queued, in the
-// reader's own goroutine, before it reads on: the answer to an echo or an
-// ack starts no goroutine, and the reader's stack, grown already, makes the
-// system call. (A broadcast from elsewhere meanwhile waits for it too.)
-func (s *eioSocket) handle(ws *websocket.Conn, p eioPacket) {
-	s.mu.Lock()
-	s.handling = true
-	s.mu.Unlock()
-	s.onPacket(p)
-	s.mu.Lock()
-	s.handling = false
-	write := !s.writing && (len(s.writeBuffer) > 0 || s.readyState != "open")
-	s.writing = s.writing || write
-	s.mu.Unlock()
-	if write {
-		s.writeLoop(ws)
-	}
-}
 
 // failUTF8 fails the connection of a text frame that is not UTF-8 with
 // status 1007, as RFC 6455 §8.1 says and Node's ws does.
