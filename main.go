@@ -1339,19 +1339,25 @@ func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if err := s.probeUpgrade(ws); err != nil {
-		s.mu.Lock()
-		s.probe = nil
-		s.upgrading = false
-		s.notifyLocked()
-		s.mu.Unlock()
+	probed := s.probeUpgrade(ws) == nil
+	s.mu.Lock()
+	upgraded := probed && s.readyState == "open"
+	if upgraded { // the session switches; what is queued follows on ws
+		s.transport = "websocket"
+		s.upgraded = true
+	}
+	s.probe = nil
+	s.upgrading = false
+	s.notifyLocked()
+	s.mu.Unlock()
+	if !upgraded {
 		_ = ws.Close()
 		return
 	}
 	s.startWebSocket(ws)
 }
 
-// probeUpgrade runs the probe exchange and, on success, switches transports.
+// probeUpgrade runs the probe exchange: 2probe, 3probe, then 5.
 func (s *eioSocket) probeUpgrade(ws *websocket.Conn) error {
 	_ = ws.SetReadDeadline(time.Now().Add(s.server.cfg.upgradeTimeout))
 	p, err := s.readProbeFrame(ws)
@@ -1375,16 +1381,6 @@ func (s *eioSocket) probeUpgrade(ws *websocket.Conn) error {
 	}
 	_ = ws.SetReadDeadline(time.Time{}) // the deadlines were the probe's
 	_ = ws.SetWriteDeadline(time.Time{})
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.readyState != "open" {
-		return errors.New("upgrade: session closed")
-	}
-	s.transport = "websocket"
-	s.upgrading = false
-	s.upgraded = true
-	s.probe = nil
-	s.notifyLocked()
 	return nil
 }
 
