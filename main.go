@@ -704,24 +704,21 @@ func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version 
 		open.MaxPayload = srv.cfg.maxPayload
 	}
 	data, _ := json.Marshal(open) // a struct of strings and numbers always marshals
-	s.writeBuffer = []eioPacket{{typ: eioOpen, data: data}}
+	first := eioPacket{typ: eioOpen, data: data}
+	if ws != nil {
+		s.writeBuffer = []eioPacket{first} // the first frame, before anything the layer above queues
+	}
 
 	srv.mu.Lock()
 	srv.clients[s.sid] = s
 	srv.mu.Unlock()
-	s.startHeartbeat() // before the layer above hears of the session, as in engine.io
-	var first []eioPacket
-	if ws == nil {
-		first, _ = s.nextPoll(r) // the open packet alone, at once
-	}
-	if srv.onConnection != nil {
-		srv.onConnection(s) // before the client knows the sid, so before it can send
-	}
+	s.startHeartbeat()  // before the layer above hears of the session, as in engine.io
+	srv.onConnection(s) // before the client knows the sid, so before it can send
 	if ws != nil {
 		s.startWebSocket(ws)
 		return
 	}
-	s.writePollResponse(w, first)
+	s.writePollResponse(w, []eioPacket{first}) // alone: what the layer above queued waits for the next GET
 }
 
 // Handshake is what the server knew of the client when its session
