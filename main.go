@@ -2027,7 +2027,7 @@ func (io *Server) Of(name string) *Namespace {
 		return nsp
 	}
 	nsp := &Namespace{name: name, server: io, sockets: map[SocketID]*Socket{}}
-	nsp.adapter = newAdapter(nsp)
+	nsp.adapter = &Adapter{nsp: nsp, rooms: map[Room]map[SocketID]bool{}, sids: map[SocketID]map[Room]bool{}}
 	io.nsps[name] = nsp
 	return nsp
 }
@@ -2050,9 +2050,6 @@ func (io *Server) To(room Room) *BroadcastOperator { return io.sockets.To(room) 
 
 // Emit sends an event to every socket of the main namespace.
 func (io *Server) Emit(event string, args ...any) error { return io.sockets.Emit(event, args...) }
-
-// ServeHTTP hands requests below /socket.io/ to Engine.IO.
-func (io *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { io.eio.ServeHTTP(w, r) }
 
 // Namespace is a channel of its own on every connection: "/" or "/custom".
 type Namespace struct {
@@ -2359,10 +2356,6 @@ type Adapter struct {
 	nsp   *Namespace                 // nsp.mu protects rooms and sids too
 	rooms map[Room]map[SocketID]bool // Adapter.rooms: room → sockets in it
 	sids  map[SocketID]map[Room]bool // Adapter.sids: socket → rooms it is in
-}
-
-func newAdapter(nsp *Namespace) *Adapter {
-	return &Adapter{nsp: nsp, rooms: map[Room]map[SocketID]bool{}, sids: map[SocketID]map[Room]bool{}}
 }
 
 // addAll puts a socket in rooms.
@@ -3409,7 +3402,7 @@ func newMux(io *Server, engine *eioServer) http.Handler {
 	public, _ := fs.Sub(publicFiles, "public") // the embedded folder is always there
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServer(http.FS(public)))
-	mux.Handle(io.path+"/", io)
+	mux.Handle(io.path+"/", io.eio)
 	if io.serveClient { // the tutorial's _serveClient: true
 		mux.HandleFunc(io.path+"/socket.io.js", func(w http.ResponseWriter, r *http.Request) {
 			js, _ := fs.ReadFile(public, "socket.io.js")
