@@ -1443,12 +1443,14 @@ type Packet struct {
 // Errors of the Socket.IO parser. The connection that sent one is closed
 // ("the receiver MUST close the connection", socket.io-protocol).
 var (
-	errPacketType  = errors.New("socket.io: unknown packet type")
-	errAttachments = errors.New("socket.io: bad attachment count")
-	errAckID       = errors.New("socket.io: bad ack id")
-	errPayload     = errors.New("socket.io: payload not allowed for this packet type")
-	errPlaceholder = errors.New("socket.io: bad binary placeholder")
-	errReserved    = errors.New("socket.io: reserved event name")
+	errPacketType       = errors.New("socket.io: unknown packet type")
+	errAttachments      = errors.New("socket.io: bad attachment count")
+	errAckID            = errors.New("socket.io: bad ack id")
+	errPayload          = errors.New("socket.io: payload not allowed for this packet type")
+	errPlaceholder      = errors.New("socket.io: bad binary placeholder")
+	errReserved         = errors.New("socket.io: reserved event name")
+	errUnexpectedBinary = errors.New("socket.io: binary message with no packet waiting for it")
+	errExpectedBinary   = errors.New("socket.io: text message while attachments are due")
 )
 
 // reservedEvents may not be sent by a client: they are the socket's own.
@@ -1713,9 +1715,6 @@ type decoder struct {
 	attachments [][]byte // those received so far
 }
 
-var errUnexpectedBinary = errors.New("socket.io: binary message with no packet waiting for it")
-var errExpectedBinary = errors.New("socket.io: text message while attachments are due")
-
 // add takes one Engine.IO message and returns a complete packet, or nil
 // while attachments are still due.
 func (d *decoder) add(m eioPacket) (*Packet, error) {
@@ -1843,13 +1842,12 @@ func newClient(server *Server, conn *eioSocket) *client {
 	if conn.version.protocol == 3 {
 		c.protocol = sioV4
 	}
-	if !c.protocol.connectsRoot {
-		c.connectTimer = time.AfterFunc(server.eio.cfg.connectTimeout, c.closeIfNoNamespace)
-	}
 	conn.onMessage = c.onMessage
 	conn.onClose = c.onClose
 	if c.protocol.connectsRoot {
 		c.connect("/", map[string]any{})
+	} else {
+		c.connectTimer = time.AfterFunc(server.eio.cfg.connectTimeout, c.closeIfNoNamespace)
 	}
 	return c
 }
