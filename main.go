@@ -19,7 +19,6 @@
 //
 //	Configuration
 //	Engine.IO packets and payloads
-//	Engine.IO protocol versions
 //	Engine.IO sessions: handshake and heartbeat
 //	Engine.IO: long-polling transport
 //	Engine.IO: WebSocket transport and upgrade
@@ -379,8 +378,6 @@ func decodePayloadV3Binary(body []byte) ([]eioPacket, error) {
 	}
 	return packets, nil
 }
-
-// === Engine.IO protocol versions ============================================
 
 // eioVersion is everything that differs between Engine.IO v3 and v4, chosen
 // once per session from the EIO query parameter — like engine.io's
