@@ -2419,7 +2419,12 @@ func (a *Adapter) receivers(rooms, except []Room) []*Socket {
 	}
 	var sockets []*Socket
 	add := func(id SocketID) {
-		if seen[id] || a.inAny(id, except) {
+		for _, room := range except {
+			if a.sids[id][room] {
+				return
+			}
+		}
+		if seen[id] {
 			return
 		}
 		if seen != nil {
@@ -2440,16 +2445,6 @@ func (a *Adapter) receivers(rooms, except []Room) []*Socket {
 		}
 	}
 	return sockets
-}
-
-// inAny reports whether a socket is in any of the rooms. Callers hold nsp.mu.
-func (a *Adapter) inAny(id SocketID, rooms []Room) bool {
-	for _, room := range rooms {
-		if a.sids[id][room] {
-			return true
-		}
-	}
-	return false
 }
 
 // broadcast sends a packet to the chosen sockets. It is encoded once; every
