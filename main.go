@@ -1842,7 +1842,7 @@ func newClient(server *Server, conn *eioSocket) *client {
 	conn.onMessage = c.onMessage
 	conn.onClose = c.onClose
 	if c.protocol.connectsRoot {
-		c.connect("/", map[string]any{})
+		c.connect("/", nil)
 	} else {
 		c.connectTimer = time.AfterFunc(server.eio.cfg.connectTimeout, c.closeIfNoNamespace)
 	}
@@ -1886,27 +1886,19 @@ func (c *client) fail(err error) {
 // dispatch routes a complete packet: CONNECT makes a socket, everything else
 // goes to the socket of its namespace.
 func (c *client) dispatch(p Packet) {
-	if p.Type == Connect {
-		auth, _ := p.Data.(map[string]any)
-		if auth == nil || !c.protocol.readsAuth {
-			auth = map[string]any{}
-		}
-		c.connect(p.Nsp, auth)
-		return
-	}
 	c.mu.Lock()
 	socket := c.nsps[namespaceName(p.Nsp)]
 	c.mu.Unlock()
-	if socket == nil || p.Type == ConnectError {
+	switch {
+	case p.Type == Connect:
+		c.connect(p.Nsp, p.Data)
+	case socket == nil || p.Type == ConnectError:
 		c.fail(fmt.Errorf("%v packet for %q, a namespace it has not joined", p.Type, p.Nsp))
-		return
-	}
-	switch p.Type {
-	case Disconnect:
+	case p.Type == Disconnect:
 		socket.onClose("client namespace disconnect")
-	case Event, BinaryEvent:
+	case p.Type == Event || p.Type == BinaryEvent:
 		socket.onEvent(p)
-	case Ack, BinaryAck:
+	default: // ACK, BINARY_ACK
 		socket.onAck(p)
 	}
 }
@@ -1921,7 +1913,11 @@ func namespaceName(nsp string) string {
 // refuses with CONNECT_ERROR: "Invalid namespace" when the server has none
 // of that name, or the middleware's error. The connection stays open either
 // way.
-func (c *client) connect(nspName string, auth map[string]any) {
+func (c *client) connect(nspName string, data any) {
+	auth, _ := data.(map[string]any) // the CONNECT's payload, in v5
+	if auth == nil || !c.protocol.readsAuth {
+		auth = map[string]any{}
+	}
 	name := namespaceName(nspName)
 	nsp := c.server.namespace(name)
 	if nsp == nil {
