@@ -1734,9 +1734,8 @@ func (d *decoder) add(m eioPacket) (*Packet, error) {
 		return nil, nil
 	}
 	p := d.pending
-	d.pending = nil
-	data, err := reconstruct(p.Data, d.attachments, make([]bool, len(d.attachments)))
-	d.attachments = nil
+	data, err := reconstruct(p.Data, d.attachments, make([]bool, d.want))
+	d.pending, d.attachments = nil, nil
 	if err != nil {
 		return nil, err
 	}
@@ -1867,11 +1866,10 @@ func (c *client) onMessage(m eioPacket) {
 	c.mu.Lock()
 	p, err := c.decoder.add(m)
 	c.mu.Unlock()
-	if err != nil {
+	switch {
+	case err != nil:
 		c.fail(err)
-		return
-	}
-	if p != nil {
+	case p != nil:
 		c.dispatch(*p)
 	}
 }
