@@ -1474,10 +1474,8 @@ func (p Packet) encode() ([]eioPacket, error) {
 		}
 	}
 	typ := p.Type
-	if len(attachments) > 0 && typ == Event {
-		typ = BinaryEvent
-	} else if len(attachments) > 0 && typ == Ack {
-		typ = BinaryAck
+	if len(attachments) > 0 && (typ == Event || typ == Ack) {
+		typ += BinaryEvent - Event // EVENT → BINARY_EVENT, ACK → BINARY_ACK
 	}
 	b := append(make([]byte, 0, 16+len(p.Nsp)+len(js)), byte('0'+typ))
 	if typ == BinaryEvent || typ == BinaryAck {
