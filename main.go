@@ -557,12 +557,6 @@ func (srv *eioServer) lookup(sid eioSID) *eioSocket {
 	return srv.clients[sid]
 }
 
-func (srv *eioServer) remove(sid eioSID) {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	delete(srv.clients, sid)
-}
-
 // shutdown closes every session, then waits until every websocket has sent
 // its last frames and closed, or until ctx ends.
 func (srv *eioServer) shutdown(ctx context.Context) {
@@ -867,20 +861,22 @@ func (s *eioSocket) close(reason string) {
 		_ = probe.Close() // ends the upgrade's read; its error is expected
 	}
 	if !waitsForGET {
-		s.server.remove(s.sid)
+		s.forget()
 	}
 	if s.onClose != nil {
 		s.onClose(reason)
 	}
 }
 
-// forget removes a closed session that waited for its last GET: the GET
-// came, or closeTimeout passed.
+// forget takes a closed session out of its server's clients: at once, or
+// once its last GET came or closeTimeout passed.
 func (s *eioSocket) forget() {
 	s.mu.Lock()
 	stopTimer(s.closeTimer)
 	s.mu.Unlock()
-	s.server.remove(s.sid)
+	s.server.mu.Lock()
+	delete(s.server.clients, s.sid)
+	s.server.mu.Unlock()
 }
 
 func stopTimer(t *time.Timer) {
