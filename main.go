@@ -2031,9 +2031,6 @@ func (io *Server) Use(fn Middleware) { io.sockets.Use(fn) }
 // To starts a broadcast to a room of the main namespace: io.to(room).emit(…).
 func (io *Server) To(room Room) *BroadcastOperator { return io.sockets.To(room) }
 
-// Emit sends an event to every socket of the main namespace.
-func (io *Server) Emit(event string, args ...any) error { return io.sockets.Emit(event, args...) }
-
 // Namespace is a channel of its own on every connection: "/" or "/custom".
 type Namespace struct {
 	name    string
@@ -2198,9 +2195,6 @@ func newSocket(nsp *Namespace, c *client, id SocketID, auth map[string]any) *Soc
 	handshake.Auth = auth
 	return &Socket{id: id, nsp: nsp, client: c, handshake: handshake, connected: true, acks: map[int]AckFunc{}}
 }
-
-// ID is socket.id.
-func (s *Socket) ID() SocketID { return s.id }
 
 // On registers a handler for an event from the client. "disconnect"
 // handlers get the reason as their one argument.

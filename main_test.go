@@ -3059,13 +3059,13 @@ func TestBroadcastOperator(t *testing.T) {
 		emit func() error
 		want string
 	}{
-		{"io.emit: everyone", func() error { return io.Emit("x") }, "a b c"},
+		{"io.emit: everyone", func() error { return io.sockets.Emit("x") }, "a b c"},
 		{"io.to(r1)", func() error { return io.To("r1").Emit("x") }, "a b"},
 		{"io.to(r1).to(r2): b once", func() error { return io.To("r1").To("r2").Emit("x") }, "a b"},
 		{"io.to(r1).except(r2)", func() error { return io.To("r1").Except("r2").Emit("x") }, "a"},
 		{"a.broadcast: all but a", func() error { return sockets["a"].Broadcast().Emit("x") }, "b c"},
 		{"a.to(r1): room but a", func() error { return sockets["a"].To("r1").Emit("x") }, "b"},
-		{"io.to(a's id): one socket", func() error { return io.To(Room(sockets["a"].ID())).Emit("x") }, "a"},
+		{"io.to(a's id): one socket", func() error { return io.To(Room(sockets["a"].id)).Emit("x") }, "a"},
 		{"empty room: no one", func() error { return io.To("nobody").Emit("x") }, ""},
 	} {
 		if err := tc.emit(); err != nil {
