@@ -929,11 +929,9 @@ func (s *eioSocket) startHeartbeat() {
 	if s.version.serverPings {
 		s.pingIntervalTimer = time.AfterFunc(cfg.pingInterval, s.ping)
 	} else {
-		s.pingTimeoutTimer = time.AfterFunc(cfg.pingInterval+cfg.pingTimeout, s.onPingTimeout)
+		s.pingTimeoutTimer = time.AfterFunc(cfg.pingInterval+cfg.pingTimeout, func() { s.close("ping timeout") })
 	}
 }
-
-func (s *eioSocket) onPingTimeout() { s.close("ping timeout") }
 
 // ping queues a ping and starts the clock for its pong (v4).
 func (s *eioSocket) ping() {
@@ -942,7 +940,7 @@ func (s *eioSocket) ping() {
 		s.mu.Unlock()
 		return
 	}
-	s.pingTimeoutTimer = time.AfterFunc(s.server.cfg.pingTimeout, s.onPingTimeout)
+	s.pingTimeoutTimer = time.AfterFunc(s.server.cfg.pingTimeout, func() { s.close("ping timeout") })
 	s.mu.Unlock()
 	s.send(eioPacket{typ: eioPing})
 }
