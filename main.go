@@ -749,7 +749,6 @@ type eioSocket struct {
 	closeReason       string          // why it closed: "transport close", "ping timeout", …
 	transport         string          // "polling" or "websocket"
 	upgrading         bool            // probe answered, waiting for the upgrade packet
-	upgraded          bool            // the session has moved to websocket
 	probe             *websocket.Conn // the websocket being probed, during an upgrade
 	ws                *websocket.Conn // the websocket, once the session uses one
 	writing           bool            // a writeLoop is running
@@ -1332,7 +1331,6 @@ func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	upgraded := probed && s.readyState == "open"
 	if upgraded { // the session switches; what is queued follows on ws
 		s.transport = "websocket"
-		s.upgraded = true
 	}
 	s.probe = nil
 	s.upgrading = false
@@ -2917,7 +2915,7 @@ func (s *eioSocket) jsFields(p *printout) (string, []jsField) {
 		{"server", s.server},
 		{"readyState", s.readyState},
 		{"upgrading", s.upgrading},
-		{"upgraded", s.upgraded},
+		{"upgraded", s.transport == "websocket" && s.request.Query.Get("transport") == "polling"},
 		{"writeBuffer", writeBuffer},
 		{"request", requestObject(s.request)},
 		{"protocol", s.version.protocol},

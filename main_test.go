@@ -4433,7 +4433,7 @@ func prTwoTabs(t *testing.T, eio, print int) map[string]string {
 			s := io.eio.lookup(eioSID(pc.sid))
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			return s.upgraded
+			return s.transport == "websocket"
 		})
 	}
 	mu.Lock()
