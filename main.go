@@ -1,12 +1,11 @@
 // Socket.IO laid open in one Go file.
 //
-// This is a complete Socket.IO server, written to be read from top to
-// bottom. It speaks to the official socket.io-client 4.x (Engine.IO protocol
-// v4, Socket.IO protocol v5) and to the 2.x client of the tutorial era
-// (Engine.IO v3, Socket.IO v4), over HTTP long-polling, WebSocket and the
-// upgrade between them. Run it with `go run .`, open two browser tabs, and the
-// terminal prints `io` and `io.sockets.sockets` in the shape that Node's
-// console.log gives them.
+// A complete Socket.IO server, written to be read from top to bottom. It
+// speaks to socket.io-client 4.x (Engine.IO v4, Socket.IO v5) and to the 2.x
+// client of the tutorial era (Engine.IO v3, Socket.IO v4), over long-polling,
+// WebSocket and the upgrade between them. Run `go run .`, open two browser
+// tabs, and the terminal prints `io` and `io.sockets.sockets` as Node's
+// console.log does.
 //
 // The layers, from the wire up:
 //
@@ -31,8 +30,7 @@
 //	Wire tracer
 //	main
 //
-// The specs this file follows:
-// https://github.com/socketio/engine.io-protocol and
+// The specs: https://github.com/socketio/engine.io-protocol and
 // https://github.com/socketio/socket.io-protocol
 package main
 
@@ -87,10 +85,9 @@ type config struct {
 	trace          bool          // -trace: log every frame with its explanation
 }
 
-// loadConfig reads the environment, then the command line: each variable
-// sets a flag, so PORT=3100 (as the test harnesses start the server) and
-// -port 3100 are checked alike, and a flag given on the command line wins.
-// The defaults are socket.io 4's; loadConfig(nil, noEnv) gives them.
+// loadConfig starts from socket.io 4's defaults, then reads the environment,
+// each variable through its flag (PORT=3100, as the harnesses start the
+// server, is checked as -port 3100 is), then the command line, which wins.
 func loadConfig(args []string, getenv func(string) string) (config, error) {
 	cfg := config{closeTimeout: 30 * time.Second} // engine.io's, not an option there either
 	flags := flag.NewFlagSet("socketio-laid-open", flag.ContinueOnError)
@@ -380,33 +377,28 @@ func decodePayloadV3Binary(body []byte) ([]eioPacket, error) {
 }
 
 // eioVersion is everything that differs between Engine.IO v3 and v4, chosen
-// once per session from the EIO query parameter — like engine.io's
-// `this.parser = this.protocol === 4 ? parser_v4 : parser_v3` — so the rest of
-// the file never asks "is this v3?".
+// once per session from the EIO query parameter, as engine.io's
+// `this.parser = this.protocol === 4 ? parser_v4 : parser_v3` does. Quotes
+// are from engine.io-protocol's History, "From v3 to v4".
 type eioVersion struct {
 	protocol int // the EIO parameter, 3 or 4 (engine.io Transport.protocol)
 
-	// serverPings: in v4 the server sends ping and waits for pong; in v3 the
-	// client pings and the server answers (engine.io-protocol, History,
-	// "From v3 to v4": "reverse ping/pong mechanism").
+	// serverPings: in v4 the server pings and waits for pong ("reverse
+	// ping/pong mechanism"); in v3 the client pings and the server answers.
 	serverPings bool
 
-	// sendsMaxPayload: the v4 handshake lists maxPayload among its keys; the
-	// v3 spec's handshake has only sid, upgrades, pingInterval, pingTimeout.
+	// sendsMaxPayload: only the v4 handshake lists maxPayload.
 	sendsMaxPayload bool
 
-	// encodePayload and decodePayload frame polling bodies. v4 joins packets
-	// with \x1e where v3 counted characters, and always uses base64 for
-	// binary (History, "From v3 to v4": "use a record separator instead of
-	// counting of characters", "always use base64 when encoding a payload
-	// with binary data").
+	// encodePayload and decodePayload frame polling bodies: v4 joins packets
+	// with \x1e ("use a record separator instead of counting of characters")
+	// and always sends binary as base64.
 	encodePayload func(packets []eioPacket, binaryOK bool) (body []byte, contentType string)
 	decodePayload func(body []byte, contentType string) ([]eioPacket, error)
 
-	// encodeFrame and decodeFrame frame websocket messages: in v3 a binary
-	// frame starts with the type byte 4; in v4 "binary data is sent in
-	// WebSocket frames with no additional transformation" (History, "From
-	// v3 to v4").
+	// encodeFrame and decodeFrame frame websocket messages: a v3 binary
+	// frame starts with the type byte 4; v4 sends the bytes alone ("with no
+	// additional transformation").
 	encodeFrame func(p eioPacket, binaryOK bool) (messageType int, data []byte)
 	decodeFrame func(messageType int, data []byte) (eioPacket, error)
 }
@@ -469,16 +461,13 @@ var eioVersions = map[string]*eioVersion{"3": eioV3, "4": eioV4}
 
 // === Engine.IO sessions: handshake and heartbeat ============================
 
-// eioSID is an Engine.IO session id, like the tutorial's riIk7xPKPqrcmqVUAAAA.
-// It is not a Socket.IO socket id (SocketID): a 4.x client (Engine.IO v4,
-// Socket.IO v5) gets a socket id of its own per namespace on top of one
-// session; only for 2.x clients are the two the same.
+// eioSID is an Engine.IO session id, like the tutorial's riIk7xPKPqrcmqVUAAAA,
+// not a socket id (SocketID): only a 2.x client's socket on "/" shares it.
 type eioSID string
 
 // base64id makes ids as Node's base64id package does: 12 random bytes, then
-// a counter in the last 3, in URL-safe base64. The 20 characters end in the
-// counter, which is how the tutorial's two tabs read …AAAA and …AAAB.
-// engine.io and socket.io 4 each count their own ids.
+// a counter in 3, in URL-safe base64, which is how the tutorial's two tabs
+// read …AAAA and …AAAB. engine.io and socket.io 4 each count their own.
 type base64id struct{ count atomic.Uint32 }
 
 var sessionIDs, socketIDs base64id
@@ -538,15 +527,9 @@ func newEIOServer(cfg config, onConnection func(*eioSocket)) *eioServer {
 		onConnection: onConnection,
 		clients:      map[eioSID]*eioSocket{},
 		upgrader: websocket.Upgrader{
-			// Like Node's default, any page may connect: browsers are not the
-			// only clients, and the server has no cookies to protect.
-			CheckOrigin: func(*http.Request) bool { return true },
-			// A 1 KiB read buffer rather than net/http's 4 KiB one: 3 KiB
-			// less per connection; a longer message takes more reads.
-			ReadBufferSize: 1024,
-			// No write buffer per idle websocket: writeFrames writes the
-			// frames itself, and gorilla lends one for its control frames.
-			WriteBufferPool: &sync.Pool{},
+			CheckOrigin:     func(*http.Request) bool { return true }, // checkOrigin has decided, in ServeHTTP
+			ReadBufferSize:  1024,                                     // not net/http's 4 KiB: 3 KiB less a connection, more reads for a long message
+			WriteBufferPool: &sync.Pool{},                             // none per idle websocket: writeFrames writes its own frames
 		},
 	}
 }
@@ -631,14 +614,12 @@ func (srv *eioServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// checkOrigin applies -cors-origin to a request from a web page, which
-// names its page's origin in an Origin header. Without the setting anything
-// goes, as with socket.io 4's defaults: no CORS headers, so a page from
-// elsewhere cannot read polling answers, yet its websocket is accepted —
-// how cross-site websocket hijacking happens. With the setting, an origin
-// on the list (or any, for *) gets CORS headers and the others are refused
-// on both transports. Requests with no Origin, and the server's own pages,
-// always pass.
+// checkOrigin applies -cors-origin to a request that names its page's
+// Origin. Unset, anything goes, as in socket.io 4 (there are no cookies to
+// protect): with no CORS headers a page from elsewhere cannot read polling
+// answers, yet its websocket is accepted (cross-site websocket hijacking).
+// Set, a listed origin (any, for *) gets CORS headers and the others are
+// refused on both transports. No Origin, or the server's own, always passes.
 func (srv *eioServer) checkOrigin(w http.ResponseWriter, r *http.Request) (allowed, cors bool) {
 	origin := r.Header.Get("Origin")
 	if origin == "" || srv.cfg.corsOrigin == "" {
@@ -669,11 +650,10 @@ type openPacket struct {
 	MaxPayload   int64    `json:"maxPayload,omitempty"` // v4 only
 }
 
-// handshake opens a session. Its first packet is the open packet: over
-// websocket the first frame; over polling the whole answer to the
-// handshake, as in socket.io 4, where what the layer above queues (a 2.x
-// client's CONNECT) waits for the next GET (socket.io 2 sent it along:
-// 97:0{…}2:40).
+// handshake opens a session. Its open packet is the first websocket frame,
+// or the whole answer to a polling handshake, as in socket.io 4: what the
+// layer above queues (a 2.x client's CONNECT) waits for the next GET, where
+// socket.io 2 sent it along (97:0{…}2:40).
 func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version *eioVersion, transport string) {
 	upgrades := []string{"websocket"}
 	var ws *websocket.Conn
@@ -784,9 +764,9 @@ func newEIOSocket(srv *eioServer, r *http.Request, version *eioVersion, transpor
 	}
 }
 
-// notifyLocked wakes a held GET by leaving a token in changed: no
-// allocation, unlike closing and remaking a channel. A GET that takes a
-// stale token just looks again. Callers hold s.mu.
+// notifyLocked wakes a held GET with a token in changed (no allocation, as
+// a closed and remade channel would cost); a stale token costs a look.
+// Callers hold s.mu.
 func (s *eioSocket) notifyLocked() {
 	select {
 	case s.changed <- struct{}{}:
@@ -794,14 +774,12 @@ func (s *eioSocket) notifyLocked() {
 	}
 }
 
-// maxWriteBuffer bounds the packets queued for one client. A client that
-// reads so slowly that this many pile up is cut off ("transport error")
-// rather than holding memory without end; everyone else goes on.
+// maxWriteBuffer bounds the packets queued for one client: one that reads so
+// slowly that this many pile up is cut off ("transport error").
 const maxWriteBuffer = 100000
 
-// send queues packets for the client. It never blocks on the network, so a
-// slow client cannot hold up a broadcast to the others. The packets of one
-// call stay together, in order: a Socket.IO packet and its attachments.
+// send queues packets for the client, never blocking on the network, so a
+// slow client holds up no broadcast. One call's packets stay together.
 func (s *eioSocket) send(packets ...eioPacket) {
 	s.mu.Lock()
 	if s.readyState != "open" {
@@ -824,15 +802,11 @@ func (s *eioSocket) send(packets ...eioPacket) {
 // reasonShutdown is the close reason when the process stops, socket.io's.
 const reasonShutdown = "server shutting down"
 
-// close ends the session once, whatever the reason, and tells the layer
-// above. Waiting writers wake up and finish.
-//
-// A polling client learns that its session is over from the answer to a
-// GET. When none is waiting, one may be on its way: sent before the client's
-// own close, say, but on another connection, which the server may read
-// second. So such a session stays in clients for its last GET, for up to
-// closeTimeout, as engine.io's polling transport keeps a close for the next
-// GET.
+// close ends the session once, whatever the reason, tells the layer above
+// and wakes waiting writers. A polling client learns of the close from a
+// GET; when none waits, one may still be on its way (sent before the
+// client's own close, on another connection), so the session stays in
+// clients for its last GET, up to closeTimeout, as in engine.io.
 func (s *eioSocket) close(reason string) {
 	s.mu.Lock()
 	if s.readyState != "open" {
@@ -970,12 +944,10 @@ func (s *eioSocket) onClientPing(p eioPacket) {
 
 // === Engine.IO: long-polling transport ======================================
 
-// beginRequest claims one of the session's two polling slots, busy being
-// pollWaiting (a held GET) or postActive (a POST being read). A request on
-// a session that is not polling, or is closed, is a bad request (but for
-// the last GET of a closed session); a second request for a busy slot
-// breaks the protocol and closes the session (a held GET then gets the
-// close packet).
+// beginRequest claims a polling slot, busy being pollWaiting (a held GET) or
+// postActive (a POST being read). A closed session (but for its last GET)
+// or one not polling gets an error; a second request for a busy slot breaks
+// the protocol and closes the session (a held GET gets the close packet).
 func (s *eioSocket) beginRequest(w http.ResponseWriter, busy *bool) bool {
 	s.mu.Lock()
 	lastGET := busy == &s.pollWaiting && s.closeTimer != nil
@@ -1007,8 +979,7 @@ func (s *eioSocket) endRequest(busy *bool) {
 }
 
 // servePollGet holds the GET until there is something to send, then sends
-// everything queued as one payload. Only one GET may wait at a time; a second
-// one is a protocol violation that closes the session.
+// everything queued as one payload.
 func (s *eioSocket) servePollGet(w http.ResponseWriter, r *http.Request) {
 	if !s.beginRequest(w, &s.pollWaiting) {
 		return
@@ -1111,16 +1082,14 @@ func (s *eioSocket) tracePackets(packets []eioPacket) {
 
 // === Engine.IO: WebSocket transport and upgrade =============================
 
-// wsWriteWait is how long a closed session's last frames may take to leave.
-// An open session's writes have no deadline, which would cost a timer
-// update per write: a client that stops reading stops answering pings, and
-// the heartbeat closes the session, which sets the deadline.
+// wsWriteWait is how long a closed session's last frames may take. Open,
+// writes have no deadline (a timer update each): a client that stops reading
+// stops answering pings, and the heartbeat closes it, setting the deadline.
 const wsWriteWait = 5 * time.Second
 
-// startWebSocket makes ws the session's transport. Its reader runs in a
-// goroutine of its own, so the HTTP handler returns and net/http frees what
-// it kept for the request (about 6 KB); a writer runs only while there is
-// something to send.
+// startWebSocket makes ws the session's transport. Its reader is a goroutine
+// of its own, so the handler returns and net/http frees the request (about
+// 6 KB); a writer runs only while there is something to send.
 func (s *eioSocket) startWebSocket(ws *websocket.Conn) {
 	s.server.websockets.Add(1)
 	s.mu.Lock()
@@ -1141,12 +1110,10 @@ func (s *eioSocket) startWriterLocked() {
 }
 
 // writeLoop is the only writer of a session's websocket. It ends when the
-// queue is empty, so an idle connection keeps no goroutine, and no stack,
-// for writing. Once the session is closed it ends the connection, which
-// ends readLoop too: when the server closed the session, with what was
-// queued, the close packet 1 and a close frame (1001, going away, when the
-// server shuts down); when the client closed it or the connection failed,
-// with the close frame alone.
+// queue is empty, so an idle connection keeps no goroutine for writing.
+// After a close it ends the connection, and so readLoop: with what was
+// queued, 1 and a close frame (1001, going away, at shutdown) if the server
+// closed the session; with the close frame alone otherwise.
 func (s *eioSocket) writeLoop(ws *websocket.Conn) {
 	for {
 		s.mu.Lock()
@@ -1186,12 +1153,10 @@ func (s *eioSocket) writeLoop(ws *websocket.Conn) {
 	}
 }
 
-// writeFrames writes packets as websocket messages, one frame each, in one
-// system call: on a busy server the calls, not the bytes, are what costs.
-// It builds the frames itself, where gorilla/websocket would take a lock,
-// set a deadline and copy the bytes for every message. gorilla still writes
-// its control frames (a pong, the close), each in one Write of its own, so
-// frames never interleave.
+// writeFrames writes packets as websocket frames in one system call (on a
+// busy server the calls cost, not the bytes), building them itself: gorilla
+// would lock, set a deadline and copy for each. gorilla's control frames
+// (a pong, the close) are one Write each, so frames never interleave.
 func (s *eioSocket) writeFrames(ws *websocket.Conn, packets []eioPacket) error {
 	if len(packets) == 0 {
 		return nil
@@ -1229,12 +1194,11 @@ func appendFrameHeader(b []byte, messageType, n int) []byte {
 	return append(b, 127, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }
 
-// readLoop reads frames until the connection fails, handing each packet on.
-// Then it writes what the handlers queued, in its own goroutine, before it
-// reads on: the answer to an echo or an ack starts no goroutine, and the
-// reader's stack, grown already, makes the system call. (A broadcast from
-// elsewhere meanwhile waits for it too.) This is not a function of its own:
-// a frame less keeps the connect path within the reader's 4 KiB stack.
+// readLoop reads frames until the connection fails, handing each packet on,
+// then writes what the handlers queued before it reads on: an echo's answer
+// starts no goroutine. (A broadcast from elsewhere meanwhile waits for it.)
+// The writing is inline, and failUTF8 a function of its own, to keep the
+// connect path within the reader's 4 KiB stack.
 func (s *eioSocket) readLoop(ws *websocket.Conn) {
 	defer s.server.websockets.Done()
 	// Over the limit, gorilla/websocket closes with status 1009 (message too big).
@@ -1318,9 +1282,8 @@ func (s *eioSocket) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if busy {
-		// A second websocket for this session. engine.io completes its
-		// handshake and closes it at once, with an empty close frame; the
-		// session's own transport goes on.
+		// A second websocket: engine.io closes it at once, with an empty
+		// close frame, and the session goes on.
 		_ = ws.WriteControl(websocket.CloseMessage, nil, time.Now().Add(time.Second))
 		_ = ws.Close()
 		return
@@ -1566,10 +1529,9 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // reconstruct puts the attachments back where their placeholders are. A
-// placeholder must have an integer num within the attachments
-// (CVE-2022-2421 came from trusting it), and no two may share one: an
-// encoder writes a placeholder per attachment, and a shared one would turn
-// into many attachments when the packet is sent on. used marks those taken.
+// placeholder's num must be an integer within the attachments
+// (CVE-2022-2421 trusted it), used once (used marks them): a shared one
+// would turn into many attachments when the packet is sent on.
 func reconstruct(v any, attachments [][]byte, used []bool) (any, error) {
 	switch x := v.(type) {
 	case []any:
@@ -1601,9 +1563,8 @@ func reconstruct(v any, attachments [][]byte, used []bool) (any, error) {
 	return v, nil
 }
 
-// decodePacket parses the text of a packet and checks its payload. It
-// returns how many binary attachments must follow before the packet is
-// complete.
+// decodePacket parses the text of a packet and checks its payload; it says
+// how many binary attachments must follow.
 func decodePacket(s string) (Packet, int, error) {
 	p, attachments, err := parsePacket(s)
 	if err == nil {
@@ -1657,10 +1618,8 @@ func parsePacket(s string) (Packet, int, error) {
 	return p, attachments, nil
 }
 
-// checkPayload applies the spec's rule for each type's payload: CONNECT an
-// optional object, DISCONNECT nothing, EVENT a non-empty array whose first
-// element names the event, ACK an array. CONNECT_ERROR only travels to
-// clients.
+// checkPayload applies the spec's payload rule of each type; an EVENT's
+// first element names it. CONNECT_ERROR only travels to clients.
 func (p Packet) checkPayload() error {
 	switch p.Type {
 	case Connect:
@@ -1736,38 +1695,32 @@ func (d *decoder) add(m eioPacket) (*Packet, error) {
 // === Socket.IO client =======================================================
 
 // sioProtocol is everything that differs between Socket.IO protocol v5 (the
-// 3.x/4.x clients, on Engine.IO v4) and v4 (the 2.x client of the tutorial,
-// on Engine.IO v3). It is chosen once per connection, from the Engine.IO
-// version, as socket.io 4 does for `allowEIO3` clients.
+// 3.x/4.x clients, on Engine.IO v4) and v4 (the tutorial's 2.x client, on
+// Engine.IO v3), chosen once per connection from the Engine.IO version, as
+// socket.io 4 does for `allowEIO3` clients. Quotes are from
+// socket.io-protocol's History, "Difference between v5 and v4".
 type sioProtocol struct {
 	protocol int // parser.protocol: 5, or 4 for 2.x clients
 
-	// connectsRoot: a v4 client is in "/" as soon as the session opens; the
-	// server sends CONNECT itself. In v5 the client must ask (socket.io-protocol,
-	// History, "Difference between v5 and v4": "remove the implicit
+	// connectsRoot: a v4 client is in "/" from the start, and the server
+	// sends the CONNECT; in v5 the client asks ("remove the implicit
 	// connection to the default namespace").
 	connectsRoot bool
 
-	// socketID names the socket of a connection in a namespace. v5 gives
-	// each its own id, sent back in the CONNECT reply, so it is no longer the
-	// Engine.IO id ("Difference between v5 and v4": "the CONNECT packet now
-	// can contain a payload"). v4 uses the Engine.IO id on "/" and
-	// "<nsp>#<engine id>" elsewhere.
+	// socketID: in v5 an id of its own, sent in the CONNECT reply; in v4 the
+	// Engine.IO id on "/" and "<nsp>#<engine id>" elsewhere.
 	socketID func(nsp string, sid eioSID) SocketID
 
-	// readsAuth: a v5 CONNECT may carry an auth object; in v4 it has none,
-	// and handshake.auth is always {} ("Difference between v5 and v4": "the
-	// CONNECT packet now can contain a payload").
+	// readsAuth: a v5 CONNECT may carry auth ("the CONNECT packet now can
+	// contain a payload"); in v4 handshake.auth is always {}.
 	readsAuth bool
 
-	// connectReply is the server's CONNECT: 40{"sid":"…"} in v5 (the same
-	// history entry), bare 40/custom, in v4.
+	// connectReply is the server's CONNECT: 40{"sid":"…"} in v5, a bare 40 (or 40/custom,) in v4.
 	connectReply func(nsp string, id SocketID) Packet
 
-	// connectError refuses a namespace: CONNECT_ERROR 44{"message":"…"} in
-	// v5, with "data" when a middleware gave some; in v4 the ERROR packet
-	// carries the data, or else the message as a bare string ("Difference
-	// between v5 and v4": "rename ERROR to CONNECT_ERROR").
+	// connectError refuses a namespace: 44{"message":"…"} in v5, with "data"
+	// when a middleware gave some; in v4 the ERROR packet carries the data,
+	// or else the message as a bare string ("rename ERROR to CONNECT_ERROR").
 	connectError func(nsp string, err *DataError) Packet
 }
 
@@ -1839,8 +1792,7 @@ func newClient(server *Server, conn *eioSocket) *client {
 }
 
 // closeIfNoNamespace closes a connection that has joined no namespace by
-// connectTimeout, as socket.io does: such a session costs memory and does
-// nothing. (On a closed session it does nothing.)
+// connectTimeout, as socket.io does: it costs memory and does nothing.
 func (c *client) closeIfNoNamespace() {
 	c.mu.Lock()
 	joined := len(c.nsps) > 0
@@ -1898,9 +1850,8 @@ func namespaceName(nsp string) string {
 }
 
 // connect joins the client to a namespace once its middleware agrees, or
-// refuses with CONNECT_ERROR: "Invalid namespace" when the server has none
-// of that name, or the middleware's error. The connection stays open either
-// way.
+// refuses with CONNECT_ERROR ("Invalid namespace", or the middleware's
+// error); the connection stays open either way.
 func (c *client) connect(nspName string, data any) {
 	auth, _ := data.(map[string]any) // the CONNECT's payload, in v5
 	if auth == nil || !c.protocol.readsAuth {
@@ -2102,10 +2053,9 @@ func (n *Namespace) On(event string, fn func(*Socket)) {
 	n.connectionHandlers = append(n.connectionHandlers, fn)
 }
 
-// add registers a connected socket, puts it in the room named by its own id,
-// and runs the connection handlers. It holds the socket's lock while it
-// registers, so a disconnect that races it either comes first (and add does
-// nothing) or finds the socket registered and removes it.
+// add registers a connected socket, puts it in its own id's room and runs
+// the connection handlers. It registers under the socket's lock, so a racing
+// disconnect comes first (add does nothing) or finds it and removes it.
 func (n *Namespace) add(s *Socket) {
 	s.mu.Lock()
 	if !s.connected {
@@ -2481,10 +2431,9 @@ func newDemoServer(cfg config) (*Server, *eioServer) {
 	return io, echoEngine(cfg)
 }
 
-// requireToken is a middleware that lets in only a client that shows the
-// token: io("/private", {auth: {token: "letmein"}}) with a 4.x client, or
-// io("/private", {query: {token: "letmein"}}) with a 2.x one, which has no
-// auth. The others get CONNECT_ERROR with data saying what to send.
+// requireToken lets in only a client that shows the token: with a 4.x
+// client io("/private", {auth: {token: "letmein"}}), with a 2.x one (no
+// auth) {query: …}. The others get CONNECT_ERROR saying what to send.
 func requireToken(socket *Socket, next func(error)) {
 	token, _ := socket.handshake.Auth["token"].(string)
 	if token == "letmein" || socket.handshake.Query.Get("token") == "letmein" {
@@ -2565,22 +2514,15 @@ func echoEngine(cfg config) *eioServer {
 
 // === Printing the server like console.log ===================================
 
-// Node's console.log(io) prints the server by walking its objects with
-// util.inspect. This section prints our Go structures the same way, in the
-// generation that -print chooses: 2 for socket.io 2.2 on Node 8 (the
-// tutorial's), 4 for socket.io 4.8 on Node 20. The server's setting
-// decides, not the client's version: socket.io 4.8 prints a 2.x client's
-// socket in the 4.x shape too. Three parts:
-//
-//   - a printout holds, as data, all that the two generations print
-//     differently: the names of each object, in order, and the layout
-//     rules and markers of each Node;
-//   - each Go type lists its properties under their JavaScript names
-//     (jsFields), copied out under its own lock; the printout picks them;
-//   - one renderer, inspect, lays the tree out as util.inspect does.
-//
-// A property is printed only where our Go value means what the JavaScript
-// one meant; walkthrough.md's appendix says why each other one is missing.
+// Node's console.log(io) walks the server's objects with util.inspect; this
+// section prints our structures the same way, as -print chooses: 2 for
+// socket.io 2.2 on Node 8 (the tutorial's), 4 for socket.io 4.8 on Node 20
+// (the server decides: 4.8 prints a 2.x client's socket in the 4.x shape).
+// A printout holds as data what the generations print differently; each Go
+// type lists its properties under their JavaScript names, copied under its
+// own lock (jsFields); one renderer, inspect, lays the tree out. A property
+// is printed only where our Go value means what the JavaScript one meant
+// (walkthrough.md's appendix says why each other one is missing).
 
 // printout is one generation: what a version of socket.io prints (the
 // first four fields), laid out as the Node of its day lays it out (the
@@ -2724,9 +2666,8 @@ func (io *Server) jsFields(p *printout) (string, []jsField) {
 	})
 }
 
-// parserObject is io.parser, the exports of socket.io-parser: its protocol
-// and the packet types. Protocol 4 lists them in types and names type 4
-// ERROR; protocol 5 has a TypeScript enum, PacketType, which maps both ways.
+// parserObject is io.parser: its protocol and packet types, in protocol 4 a
+// types list naming 4 ERROR, in 5 a TypeScript enum (PacketType) both ways.
 func parserObject(p *printout) *jsObject {
 	var types []string
 	enum, constants := &jsObject{}, []jsField{}
@@ -2781,8 +2722,7 @@ func (a *Adapter) jsFields(p *printout) (string, []jsField) {
 }
 
 // mapOfSets is Adapter.rooms or Adapter.sids: a Map of Sets in socket.io 4,
-// an object of { member: true } objects in socket.io 2. (There each room was
-// a Room { sockets, length }; below depth 2 nobody sees the difference.)
+// in 2 an object of { member: true } (a Room { sockets, length }, unseen at depth 2).
 func mapOfSets[K, M ~string](m map[K]map[M]bool) *jsObject {
 	o := &jsObject{class: "Map", fields: sortedFields(m)}
 	for i, f := range o.fields {
@@ -2820,10 +2760,9 @@ func (s *Socket) jsFields(p *printout) (string, []jsField) {
 	}, p.eventFields(listeners...)...))
 }
 
-// inspectObject is socket.handshake. The time is a string, as socket.io
-// makes it with new Date().toString(); issued is the same moment in
-// milliseconds since 1970. (Go knows time zones by abbreviation only, so
-// only UTC gets Node 20's long name.)
+// inspectObject is socket.handshake: time as new Date().toString() writes
+// it, issued the same moment in ms since 1970. (Go knows time zones by
+// abbreviation only, so only UTC gets Node 20's long name.)
 func (h Handshake) inspectObject(p *printout) *jsObject {
 	time := h.Time.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")
 	return &jsObject{fields: p.pick("handshake", []jsField{
@@ -2978,10 +2917,9 @@ func hostOnly(address string) string {
 	return address
 }
 
-// eventFields are Node's EventEmitter bookkeeping: _events holds each
-// event's listener, or an array when there are several, in the order the
-// events were first listened to; _eventsCount counts the events. A nil func
-// is not listening.
+// eventFields are Node's EventEmitter bookkeeping: _events holds each event's
+// listener (an array when several), in the order first listened to, and
+// _eventsCount counts the events. A nil func is not listening.
 func (p *printout) eventFields(listeners ...jsField) []jsField {
 	var names []string
 	fns := map[string][]any{}
@@ -3024,8 +2962,7 @@ func sortedFields[K ~string | ~int, V any](m map[K]V) []jsField {
 }
 
 // inConnectionOrder copies a map of sessions or sockets, under its lock, in
-// the order a JavaScript object or Map keeps them: the order they were
-// added, which is the order they connected in.
+// the order a JavaScript object or Map keeps them: the order they connected.
 func inConnectionOrder[K ~string, V any](mu *sync.Mutex, m map[K]V, connectedAt func(V) time.Time) []jsField {
 	mu.Lock()
 	fields := sortedFields(m) // by id, for those that connected at the same moment
@@ -3102,11 +3039,10 @@ func (r *renderer) render(v any, depth, indent int) string {
 	return "[" + rv.Type().String() + "]" // a Go value with no JavaScript shape: a bug in a mapping
 }
 
-// object prints Class { key: value, … }, and an array as [ value, … ], a
-// Map as Map(1) { 'key' => value } and a Set as Set(1) { 'value' }. A
-// reference back to an ancestor is circular, and below the depth limit an
-// object collapses to a marker unless it is empty. (An instance of a class
-// always has properties here, so below the limit it collapses to its marker.)
+// object prints Class { key: value, … }, an array as [ value, … ], a Map as
+// Map(1) { 'key' => value } and a Set as Set(1) { 'value' }. A reference
+// back to an ancestor is circular; below the depth limit an object
+// collapses to a marker unless it is empty (a class instance never is).
 func (r *renderer) object(o jsInspectable, depth, indent int) string {
 	for _, a := range r.ancestors {
 		if a == o {
@@ -3182,15 +3118,14 @@ func (r *renderer) circular(o jsInspectable) string {
 	return "[Circular *" + strconv.Itoa(r.refs[o]) + "]"
 }
 
-// fitsOneLine is util.inspect's rule for an object on one line; neither
-// Node counts the key in front of it. Node 8 adds up the entries and a
-// column for each separator, against 60 columns; it writes the first entry
-// beside a bare { or [ even when the others break, so one entry stays on
-// its line. Node 20 counts two columns a separator, and also the
-// indentation, the opening brace with any <ref *n>, and 10 more, against
-// 80. Lengths count UTF-16 units, as in JavaScript, and an entry that spans
-// lines spans the object too. (Node 20 would also set an array of more
-// than six items out in columns; no array this server prints is that long.)
+// fitsOneLine is util.inspect's rule for an object on one line (neither
+// Node counts the key in front). Node 8 adds up the entries and a column a
+// separator, against 60, and writes the first entry beside a bare { or [
+// even when the others break, so a lone entry stays on its line. Node 20
+// counts two columns a separator, the indentation, the opening brace with
+// any <ref *n>, and 10 more, against 80. Lengths are UTF-16 units; an entry
+// that spans lines spans the object. (Node 20 sets an array of more than six
+// items out in columns; no array this server prints is that long.)
 func (p *printout) fitsOneLine(open string, entries []string, start int) bool {
 	width := p.perEntry * len(entries)
 	if p.countsIndent {
@@ -3434,18 +3369,15 @@ func main() {
 	}
 }
 
-// newHTTPServer sets the HTTP timeouts. There is no write timeout: a
-// long-poll GET is held open on purpose. ReadHeaderTimeout stops a client
-// that opens a connection and never finishes its request; IdleTimeout closes
-// a keep-alive connection that nobody uses.
+// newHTTPServer sets the timeouts, none for writing: a long-poll GET is held
+// open. ReadHeaderTimeout ends unfinished requests, IdleTimeout unused keep-alives.
 func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
 }
 
-// serveUntilSignal serves until SIGINT (Ctrl-C) or SIGTERM, then shuts down
-// within 5 s: it stops accepting, closes every session — a held GET gets the
-// close packet 1, a websocket gets 1 and a close frame — and waits for those
-// last answers to leave.
+// serveUntilSignal serves until SIGINT (Ctrl-C) or SIGTERM, then stops
+// accepting, closes every session (a held GET gets 1, a websocket 1 and a
+// close frame) and waits up to 4 s for those last answers to leave.
 func serveUntilSignal(server *http.Server, ln net.Listener, engines ...*eioServer) error {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
