@@ -1082,6 +1082,14 @@ func (s *eioSocket) tracePackets(packets []eioPacket) {
 
 // === Engine.IO: WebSocket transport and upgrade =============================
 
+// A websocket session has a reader goroutine, and a writer only while there
+// is something to send. Five choices below are for speed, each saving:
+//   - the reader on its own goroutine: net/http's request, once it returns;
+//   - no writer while idle: a goroutine and its stack per idle connection;
+//   - the reader writing its own answers: a goroutine per echo or ack;
+//   - frames built by hand, a batch in one Write: a system call per frame;
+//   - no deadline while open: a timer update per write.
+
 // wsWriteWait is how long a closed session's last frames may take. Open,
 // writes have no deadline (a timer update each): a client that stops reading
 // stops answering pings, and the heartbeat closes it, setting the deadline.
