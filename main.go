@@ -47,6 +47,7 @@ import (
 	"io"
 	"io/fs"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -1488,6 +1489,13 @@ func appendJSON(b []byte, v any, attachments *[][]byte) ([]byte, error) {
 		return append(b, ']'), nil
 	case map[string]any:
 		return appendJSONObject(b, x, attachments)
+	case float64: // a whole number as JSON.stringify writes it, without encoding/json's allocation
+		if x == 0 {
+			return append(b, '0'), nil // -0 too, as in JavaScript
+		}
+		if x == math.Trunc(x) && math.Abs(x) < 1e21 {
+			return strconv.AppendFloat(b, x, 'f', -1, 64), nil
+		}
 	}
 	js, err := json.Marshal(v)
 	return append(b, js...), err
@@ -1573,7 +1581,7 @@ func reconstruct(v any, attachments [][]byte, used []bool) (any, error) {
 
 // decodePacket parses the text of a packet and checks its payload; it says
 // how many binary attachments must follow.
-func decodePacket(s string) (Packet, int, error) {
+func decodePacket(s []byte) (Packet, int, error) {
 	p, attachments, err := parsePacket(s)
 	if err == nil {
 		err = p.checkPayload()
@@ -1583,9 +1591,9 @@ func decodePacket(s string) (Packet, int, error) {
 
 // parsePacket reads the parts of a packet in the order of the grammar: type,
 // attachment count, namespace, ack id, JSON.
-func parsePacket(s string) (Packet, int, error) {
+func parsePacket(s []byte) (Packet, int, error) {
 	p := Packet{Nsp: "/", ID: noAck}
-	if s == "" || s[0] < '0' || s[0] > '6' {
+	if len(s) == 0 || s[0] < '0' || s[0] > '6' {
 		return p, 0, fmt.Errorf("%w in %q", errPacketType, s)
 	}
 	p.Type = PacketType(s[0] - '0')
@@ -1593,8 +1601,8 @@ func parsePacket(s string) (Packet, int, error) {
 
 	attachments := 0
 	if p.Type == BinaryEvent || p.Type == BinaryAck {
-		count, after, found := strings.Cut(rest, "-")
-		n, err := strconv.Atoi(count)
+		count, after, found := bytes.Cut(rest, []byte("-"))
+		n, err := strconv.Atoi(string(count))
 		if !found || err != nil || n < 1 || n > maxAttachments {
 			return p, 0, fmt.Errorf("%w in %q", errAttachments, s)
 		}
@@ -1602,8 +1610,10 @@ func parsePacket(s string) (Packet, int, error) {
 	}
 
 	// The namespace ends at a comma or at the end: clients send "40/custom".
-	if strings.HasPrefix(rest, "/") {
-		p.Nsp, rest, _ = strings.Cut(rest, ",")
+	if bytes.HasPrefix(rest, []byte("/")) {
+		var nsp []byte
+		nsp, rest, _ = bytes.Cut(rest, []byte(","))
+		p.Nsp = string(nsp)
 	}
 
 	digits := 0
@@ -1611,15 +1621,15 @@ func parsePacket(s string) (Packet, int, error) {
 		digits++
 	}
 	if digits > 0 {
-		id, err := strconv.Atoi(rest[:digits])
+		id, err := strconv.Atoi(string(rest[:digits]))
 		if err != nil || digits > 9 {
 			return p, 0, fmt.Errorf("%w in %q", errAckID, s)
 		}
 		p.ID, rest = id, rest[digits:]
 	}
 
-	if rest != "" { // as JSON.parse: every number is a float64
-		if err := json.Unmarshal([]byte(rest), &p.Data); err != nil {
+	if len(rest) > 0 { // as JSON.parse: every number is a float64
+		if err := json.Unmarshal(rest, &p.Data); err != nil {
 			return p, 0, fmt.Errorf("socket.io: bad JSON in %q: %w", s, err)
 		}
 	}
@@ -1676,7 +1686,7 @@ func (d *decoder) add(m eioPacket) (*Packet, error) {
 		if m.binary {
 			return nil, errUnexpectedBinary
 		}
-		p, n, err := decodePacket(string(m.data))
+		p, n, err := decodePacket(m.data)
 		if err != nil || n == 0 {
 			return &p, err
 		}
@@ -2131,17 +2141,17 @@ type listener struct {
 	fn    EventHandler
 }
 
-// handlers returns the socket's handlers of one event.
-func (s *Socket) handlers(event string) []EventHandler {
+// call runs the socket's handlers of one event, outside its lock: On only
+// appends, so the entries of the list it copies stay as they are.
+func (s *Socket) call(event string, args []any, ack AckFunc) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	var fns []EventHandler
-	for _, l := range s.listeners {
+	listeners := s.listeners
+	s.mu.Unlock()
+	for _, l := range listeners {
 		if l.event == event {
-			fns = append(fns, l.fn)
+			l.fn(args, ack)
 		}
 	}
-	return fns
 }
 
 func newSocket(nsp *Namespace, c *client, id SocketID, auth map[string]any) *Socket {
@@ -2192,19 +2202,16 @@ func (s *Socket) onEvent(p Packet) {
 		js, _ := json.Marshal(args[0]) // a number: 1 is the event "1", as in JavaScript
 		name = string(js)
 	}
-	handlers := s.handlers(name)
 	var ack AckFunc
 	if p.ID != noAck {
-		var once sync.Once
+		var answered atomic.Bool
 		ack = func(res ...any) {
-			once.Do(func() {
-				s.client.send(Packet{Type: Ack, Nsp: s.nsp.name, ID: p.ID, Data: append([]any{}, res...)})
-			})
+			if answered.CompareAndSwap(false, true) { // only the first call answers
+				s.client.send(Packet{Type: Ack, Nsp: s.nsp.name, ID: p.ID, Data: res})
+			}
 		}
 	}
-	for _, fn := range handlers {
-		fn(args[1:], ack)
-	}
+	s.call(name, args[1:], ack)
 }
 
 // onAck delivers the client's answer to an Emit that asked for one.
@@ -2267,9 +2274,7 @@ func (s *Socket) onClose(reason string) {
 
 	s.nsp.remove(s)
 	s.client.remove(s.nsp.name)
-	for _, fn := range s.handlers("disconnect") {
-		fn([]any{reason}, nil)
-	}
+	s.call("disconnect", []any{reason}, nil)
 }
 
 // === Adapter: socket registry and rooms =====================================
@@ -3255,7 +3260,7 @@ func explainFrame(frame string) string {
 
 // explainPacket explains the Socket.IO packet inside an Engine.IO message.
 func explainPacket(s string) []string {
-	p, attachments, err := parsePacket(s)
+	p, attachments, err := parsePacket([]byte(s))
 	if err != nil {
 		return []string{"not a valid Socket.IO packet"}
 	}

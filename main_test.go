@@ -23,6 +23,7 @@ import (
 	"html"
 	"io"
 	"log"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -484,6 +485,10 @@ var sioEncodeOnlyTests = []struct {
 	{"an ack holding []byte becomes a binary ack", Packet{Ack, "/custom", 3, []any{[]byte{1}}},
 		[]wireFrame{txt(`461-/custom,3[{"_placeholder":true,"num":0}]`), att(1)}},
 	{"empty namespace means /", Packet{Event, "", noAck, []any{"x"}}, []wireFrame{txt(`42["x"]`)}},
+	// Numbers as JSON.stringify writes them: -0 as 0, whole numbers below
+	// 1e21 in full, the others as encoding/json (ES6's rules) writes them.
+	{"numbers as JavaScript writes them", Packet{Event, "/", noAck, []any{"n", 0.0, math.Copysign(0, -1), -7.0, 1e20, 1e21, 0.5, 1e-7, 123456789012345680000.0}},
+		[]wireFrame{txt(`42["n",0,0,-7,100000000000000000000,1e+21,0.5,1e-7,123456789012345680000]`)}},
 }
 
 func TestPacketEncodeOnly(t *testing.T) {
@@ -2748,7 +2753,7 @@ func BenchmarkDecodePacket(b *testing.B) {
 	const text = `2["chat",{"from":"riIk7xPKPqrcmqVUAAAA","text":"hello"}]`
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if _, _, err := decodePacket(text); err != nil {
+		if _, _, err := decodePacket([]byte(text)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -3019,6 +3024,33 @@ func TestConnectTimeout(t *testing.T) {
 		if string(frame) == "2" {
 			break
 		}
+	}
+}
+
+// TestAckAnswersOnce: a handler's ack answers the client once, however often
+// and from however many goroutines the handler calls it.
+func TestAckAnswersOnce(t *testing.T) {
+	io := NewServer(testConfig())
+	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
+	c.connect("/", map[string]any{})
+	var calls sync.WaitGroup
+	c.nsps["/"].On("twice", func(args []any, ack AckFunc) {
+		for i := 0; i < 3; i++ {
+			calls.Add(1)
+			go func() { defer calls.Done(); ack("answer") }()
+		}
+	})
+	c.nsps["/"].onEvent(Packet{Type: Event, Nsp: "/", ID: 5, Data: []any{"twice"}})
+	calls.Wait()
+	c.conn.mu.Lock()
+	defer c.conn.mu.Unlock()
+	var sent []string
+	for _, p := range c.conn.writeBuffer {
+		sent = append(sent, string(p.data))
+	}
+	if want := []string{`0{"sid":"` + string(c.nsps["/"].id) + `"}`, `35["answer"]`}; !reflect.DeepEqual(sent, want) {
+		t.Errorf("sent %q, want %q", sent, want)
 	}
 }
 
@@ -3353,7 +3385,7 @@ func checkEncode(t *testing.T, p Packet, want []wireFrame) {
 // checkDecode feeds frames to a decoder: only the last completes the packet.
 func checkDecode(t *testing.T, frames []wireFrame, want Packet) {
 	t.Helper()
-	if _, n, err := decodePacket(frames[0].text[1:]); err != nil || n != len(frames)-1 {
+	if _, n, err := decodePacket([]byte(frames[0].text[1:])); err != nil || n != len(frames)-1 {
 		t.Errorf("decodePacket: %d attachments, %v; want %d", n, err, len(frames)-1)
 	}
 	var d decoder
