@@ -1489,15 +1489,23 @@ func appendJSON(b []byte, v any, attachments *[][]byte) ([]byte, error) {
 		return append(b, ']'), nil
 	case map[string]any:
 		return appendJSONObject(b, x, attachments)
-	case float64: // a whole number as JSON.stringify writes it, without encoding/json's allocation
-		if x == 0 {
-			return append(b, '0'), nil // -0 too, as in JavaScript
-		}
-		if x == math.Trunc(x) && math.Abs(x) < 1e21 {
-			return strconv.AppendFloat(b, x, 'f', -1, 64), nil
-		}
+	case float64:
+		return appendJSONNumber(b, x) // not inline: its frame would grow every idle connection's stack
 	}
 	js, err := json.Marshal(v)
+	return append(b, js...), err
+}
+
+// appendJSONNumber writes a number as JSON.stringify does: a whole one
+// itself, without encoding/json's allocation, and -0 as 0.
+func appendJSONNumber(b []byte, x float64) ([]byte, error) {
+	if x == 0 {
+		return append(b, '0'), nil
+	}
+	if x == math.Trunc(x) && math.Abs(x) < 1e21 {
+		return strconv.AppendFloat(b, x, 'f', -1, 64), nil
+	}
+	js, err := json.Marshal(x) // the other numbers by ES6's rules, which JavaScript follows
 	return append(b, js...), err
 }
 

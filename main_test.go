@@ -33,6 +33,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -6315,5 +6316,41 @@ func brPoll(t *testing.T, what string, check func() (bool, string)) {
 			t.Fatalf("waited %v for %s; last saw:\n%s", brPatience, what, saw)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestIdleConnectionStack: an idle websocket connection keeps one goroutine,
+// its reader. Go starts it on a 2 KiB stack and doubles the stack whenever a
+// call needs more; the connect path it runs takes it to 4 KiB, and must not
+// take it to 8 KiB, which every idle connection would then keep. A larger
+// frame on that path, even for a branch not taken, is enough.
+func TestIdleConnectionStack(t *testing.T) {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "-race" && s.Value == "true" {
+				t.Skip("the race detector makes every frame larger; the plain go test ./... checks this")
+			}
+		}
+	}
+	io, engine := newDemoServer(benchConfig())
+	srv := httptest.NewServer(newMux(io, engine))
+	defer srv.Close()
+	stackInUse := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.StackInuse
+	}
+	const n = 200
+	before := stackInUse()
+	clients := make([]*rawWS, n)
+	for i := range clients {
+		clients[i] = dialRawWS(t, srv.URL)
+		defer clients[i].conn.Close()
+	}
+	time.Sleep(50 * time.Millisecond) // each writer goroutine ends once it has written
+	perConn := float64(stackInUse()-before) / n
+	if perConn > 6<<10 {
+		t.Errorf("each idle websocket connection keeps %.0f bytes of stack, want 4 KiB: the connect path outgrew 4 KiB", perConn)
 	}
 }
