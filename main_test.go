@@ -1255,8 +1255,6 @@ func TestBadPacketInPostClosesSession(t *testing.T) {
 	})
 }
 
-// TestUpgradeWithMessageInFlight follows the upgrade with answers queued
-// during it: they wait for the websocket and arrive there once, in order.
 // TestTransportErrorDropsQueue: a session that ends in a transport error
 // (here maxWriteBuffer overflows while its writer is busy, as with a client
 // that stopped reading) sends nothing more, not even the close packet: its
@@ -1289,6 +1287,8 @@ func TestTransportErrorDropsQueue(t *testing.T) {
 	}
 }
 
+// TestUpgradeWithMessageInFlight follows the upgrade with answers queued
+// during it: they wait for the websocket and arrive there once, in order.
 func TestUpgradeWithMessageInFlight(t *testing.T) {
 	ts := newTestServer(t)
 	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
@@ -3143,8 +3143,6 @@ func TestConnectTimeout(t *testing.T) {
 	}
 }
 
-// TestAckAnswersOnce: a handler's ack answers the client once, however often
-// and from however many goroutines the handler calls it.
 // TestConnectPayloadV4: a 2.x client's CONNECT may carry a payload, but in
 // protocol v4 it is not auth: socket.handshake.auth stays {}.
 func TestConnectPayloadV4(t *testing.T) {
@@ -3214,6 +3212,8 @@ func TestRoomsSorted(t *testing.T) {
 	}
 }
 
+// TestAckAnswersOnce: a handler's ack answers the client once, however often
+// and from however many goroutines the handler calls it.
 func TestAckAnswersOnce(t *testing.T) {
 	io := NewServer(testConfig())
 	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
@@ -3424,10 +3424,6 @@ func TestHTTPTimeouts(t *testing.T) {
 	})
 }
 
-// TestShutdown runs the binary as `go run .` would, holds a polling and a
-// websocket client, and sends SIGTERM: the held GET gets the close packet,
-// the websocket gets it too and then a close frame 1001 (going away), and
-// the process exits 0.
 // TestTraceFlag runs the binary with -trace, as main wires it: the frames of
 // both endpoints, Socket.IO's and the echo engine's, are logged explained.
 func TestTraceFlag(t *testing.T) {
@@ -3463,6 +3459,10 @@ func TestTraceFlag(t *testing.T) {
 	}
 }
 
+// TestShutdown runs the binary as `go run .` would, holds a polling and a
+// websocket client, and sends SIGTERM: the held GET gets the close packet,
+// the websocket gets it too and then a close frame 1001 (going away), and
+// the process exits 0.
 func TestShutdown(t *testing.T) {
 	t.Parallel() // it mostly waits for timers
 	bin := filepath.Join(t.TempDir(), "sio")
@@ -4531,9 +4531,6 @@ func TestInspectEndpoint(t *testing.T) {
 	}
 }
 
-// Past maxPrintedSockets, the printing that main does at each connection is
-// one line, so a few hundred clients connect as fast as with the printer
-// off, and the server keeps answering.
 // TestConnectionPrintoutLimit: main prints up to maxPrintedSockets sockets
 // in full; one more, and it prints how many there are.
 func TestConnectionPrintoutLimit(t *testing.T) {
@@ -4562,6 +4559,9 @@ func TestConnectionPrintoutLimit(t *testing.T) {
 	}
 }
 
+// Past maxPrintedSockets, the printing that main does at each connection is
+// one line, so a few hundred clients connect as fast as with the printer
+// off, and the server keeps answering.
 func TestPrintingStaysCheap(t *testing.T) {
 	ts := newTestServer(t)
 	var mu sync.Mutex
