@@ -1,7 +1,14 @@
-// Tests for main.go, in the order of its sections: Engine.IO packets and
-// payloads, Socket.IO packets, the wire tracer, then the whole server over
-// real HTTP and websockets, then benchmarks. The helpers (a tiny polling
-// client and a websocket client, both with deadlines) are at the bottom.
+// Tests for main.go, under the same banners as main.go and in the same
+// order, from Configuration to main. Under a banner come the section's spec
+// tables (every row named, its wire side a literal) and unit tests, then
+// end-to-end tests of its feature over real HTTP and websockets, then its
+// examples, fuzz targets and benchmarks; the printer's many tests are
+// grouped further under --- sub-banners. A test's own machinery stays
+// beside it: the churn schedule, the stress clients, the parser of Node's
+// printouts, the headless-browser driver. Two banners follow main's:
+// walkthrough.md's check against main.go, which has no section there, and,
+// last, the helpers the sections share: the test server, a polling and a
+// websocket client (both with deadlines), test configurations, comparers.
 //
 // Every wire string in these tables is a literal, as the reference
 // implementations (engine.io-parser, socket.io-parser) write it; none is
@@ -48,6 +55,63 @@ import (
 
 	"github.com/gorilla/websocket"
 )
+
+// === Configuration ==========================================================
+
+func TestLoadConfig(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		getenv func(string) string
+		check  func(config) bool
+	}{
+		{"defaults", nil, env(), func(c config) bool {
+			return c.port == "3000" && c.pingInterval == 25*time.Second && c.pingTimeout == 20*time.Second && c.maxPayload == 1e6
+		}},
+		{"environment", nil, env("PORT", "8080", "PING_INTERVAL", "300", "PING_TIMEOUT", "200", "MAX_PAYLOAD", "100"), func(c config) bool {
+			return c.port == "8080" && c.pingInterval == 300*time.Millisecond && c.pingTimeout == 200*time.Millisecond && c.maxPayload == 100
+		}},
+		{"flags win", []string{"-port", "9000", "-ping-interval", "1s"}, env("PORT", "8080", "PING_INTERVAL", "300"), func(c config) bool {
+			return c.port == "9000" && c.pingInterval == time.Second
+		}},
+		{"the other variables", nil, env("HOST", "127.0.0.1", "CONNECT_TIMEOUT", "500", "CORS_ORIGIN", "http://a.example", "PRINT", "4"), func(c config) bool {
+			return c.host == "127.0.0.1" && c.connectTimeout == 500*time.Millisecond && c.corsOrigin == "http://a.example" && c.print == 4
+		}},
+
+		// errors
+		{"PING_INTERVAL not a number", nil, env("PING_INTERVAL", "soon"), nil},
+		{"PING_TIMEOUT zero", nil, env("PING_TIMEOUT", "0"), nil},
+		{"MAX_PAYLOAD negative", nil, env("MAX_PAYLOAD", "-1"), nil},
+		{"negative flag", []string{"-upgrade-timeout", "-1s"}, env(), nil},
+		{"PRINT 3", nil, env("PRINT", "3"), nil},
+		{"-print 5", []string{"-print", "5"}, env(), nil},
+		{"CONNECT_TIMEOUT in seconds", nil, env("CONNECT_TIMEOUT", "45s"), nil},
+		{"CONNECT_TIMEOUT zero", nil, env("CONNECT_TIMEOUT", "0"), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := loadConfig(tc.args, tc.getenv)
+			switch {
+			case tc.check == nil && err == nil:
+				t.Errorf("no error, want one (config %+v)", cfg)
+			case tc.check != nil && err != nil:
+				t.Errorf("error %v", err)
+			case tc.check != nil && !tc.check(cfg):
+				t.Errorf("got %+v", cfg)
+			}
+		})
+	}
+}
 
 // === Engine.IO packets and payloads =========================================
 
@@ -307,11 +371,6 @@ func TestPayloadV3BinaryDecode(t *testing.T) {
 	}
 }
 
-const (
-	textBody   = "text/plain;charset=UTF-8"
-	binaryBody = "application/octet-stream"
-)
-
 // payloadErrorTests are bodies a session must refuse. The packets before the
 // bad one still come back: the server delivers them, then closes.
 var payloadErrorTests = []struct {
@@ -391,276 +450,23 @@ func TestUTF16Len(t *testing.T) {
 	}
 }
 
-// === Socket.IO packets ======================================================
-
-// wireFrame is one Engine.IO message as it travels on a websocket: a text
-// frame (4 then the Socket.IO packet) or a binary attachment.
-type wireFrame struct {
-	text   string
-	binary []byte
+// A v4 polling body joins packets with the record separator \x1e.
+func Example_pollingPayload() {
+	body := encodePayloadV4([]eioPacket{msg("hello"), textPacket(eioPing, ""), binaryPacket([]byte{1, 2, 3, 4})})
+	fmt.Printf("%q\n", body)
+	// Output:
+	// "4hello\x1e2\x1ebAQIDBA=="
 }
 
-func txt(s string) wireFrame  { return wireFrame{text: s} }
-func att(b ...byte) wireFrame { return wireFrame{binary: b} }
-func num(s string) float64 {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
-func obj(kv ...any) map[string]any {
-	m := map[string]any{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1]
-	}
-	return m
-}
-
-// sioPacketTests are the rows of socket.io-protocol's "Packet | Encoded"
-// table and a few more. The wire side is the Engine.IO message, so every
-// text frame starts with 4; attachments follow as binary frames.
-var sioPacketTests = []struct {
-	name   string
-	packet Packet
-	frames []wireFrame
-}{
-	{"connect /", Packet{Connect, "/", noAck, nil}, []wireFrame{txt(`40`)}},
-	{"connect / with auth", Packet{Connect, "/", noAck, obj("token", "123")}, []wireFrame{txt(`40{"token":"123"}`)}},
-	{"connect /custom with auth", Packet{Connect, "/custom", noAck, obj("token", "abc")}, []wireFrame{txt(`40/custom,{"token":"abc"}`)}},
-	{"connect /custom", Packet{Connect, "/custom", noAck, nil}, []wireFrame{txt(`40/custom,`)}},
-	{"server accepts /", Packet{Connect, "/", noAck, obj("sid", "wZX3oN0bSVIhsaknAAAI")}, []wireFrame{txt(`40{"sid":"wZX3oN0bSVIhsaknAAAI"}`)}},
-	{"server accepts /custom", Packet{Connect, "/custom", noAck, obj("sid", "oSO0OpakMV_3jnilAAAA")}, []wireFrame{txt(`40/custom,{"sid":"oSO0OpakMV_3jnilAAAA"}`)}},
-	{"disconnect /", Packet{Disconnect, "/", noAck, nil}, []wireFrame{txt(`41`)}},
-	{"disconnect /custom", Packet{Disconnect, "/custom", noAck, nil}, []wireFrame{txt(`41/custom,`)}},
-	{"event", Packet{Event, "/", noAck, []any{"message", num("1"), "2", obj("3", []any{true})}},
-		[]wireFrame{txt(`42["message",1,"2",{"3":[true]}]`)}},
-	{"event in /admin", Packet{Event, "/admin", noAck, []any{"bar"}}, []wireFrame{txt(`42/admin,["bar"]`)}},
-	{"event with ack id", Packet{Event, "/", 456, []any{"message-with-ack", num("1"), "2", obj("3", []any{false})}},
-		[]wireFrame{txt(`42456["message-with-ack",1,"2",{"3":[false]}]`)}},
-	{"event named by a number", Packet{Event, "/", noAck, []any{num("7"), "x"}}, []wireFrame{txt(`42[7,"x"]`)}},
-	{"ack", Packet{Ack, "/", 456, []any{num("1"), "2", obj("3", []any{false})}}, []wireFrame{txt(`43456[1,"2",{"3":[false]}]`)}},
-	{"empty ack", Packet{Ack, "/", 456, []any{}}, []wireFrame{txt(`43456[]`)}},
-	{"ack in /admin", Packet{Ack, "/admin", 13, []any{"bar"}}, []wireFrame{txt(`43/admin,13["bar"]`)}},
-	{"binary event, two attachments", Packet{BinaryEvent, "/", noAck, []any{"message", []byte{1, 2, 3}, []byte{4, 5, 6}}},
-		[]wireFrame{txt(`452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`), att(1, 2, 3), att(4, 5, 6)}},
-	{"binary event in /admin with ack", Packet{BinaryEvent, "/admin", 456, []any{"x", []byte{1, 2, 3}}},
-		[]wireFrame{txt(`451-/admin,456["x",{"_placeholder":true,"num":0}]`), att(1, 2, 3)}},
-	{"binary ack", Packet{BinaryAck, "/", 789, []any{[]byte{1}, []byte{2}}},
-		[]wireFrame{txt(`462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`), att(1), att(2)}},
-	{"placeholder in an object", Packet{BinaryEvent, "/", noAck, []any{"upload", obj("file", []byte{9})}},
-		[]wireFrame{txt(`451-["upload",{"file":{"_placeholder":true,"num":0}}]`), att(9)}},
-	{"placeholders in arrays, depth first", Packet{BinaryEvent, "/", noAck, []any{"x", []any{[]any{[]byte{1}}, []byte{2}}}},
-		[]wireFrame{txt(`452-["x",[[{"_placeholder":true,"num":0}],{"_placeholder":true,"num":1}]]`), att(1), att(2)}},
-	{"numbers as JavaScript writes them", Packet{Event, "/", noAck, []any{"n", num("1e-7"), num("1.5e300"), num("9007199254740991"), num("-0.5")}},
-		[]wireFrame{txt(`42["n",1e-7,1.5e+300,9007199254740991,-0.5]`)}},
-	{"no HTML escaping, as JSON.stringify", Packet{Event, "/", noAck, []any{"chat", "<b>&</b>"}}, []wireFrame{txt(`42["chat","<b>&</b>"]`)}},
-	{"UTF-8 and null", Packet{Event, "/", noAck, []any{"chat", "é😀", nil}}, []wireFrame{txt(`42["chat","é😀",null]`)}},
-	{"control characters escaped up to U+001F, not DEL", Packet{Event, "/", noAck, []any{"c", "\x00\n\x1f \x7f"}},
-		[]wireFrame{txt(`42["c","\u0000\n\u001f ` + "\x7f" + `"]`)}},
-	{"ten attachments, the most allowed", Packet{BinaryEvent, "/", noAck, []any{"x", []byte{0}, []byte{1}, []byte{2}, []byte{3}, []byte{4}, []byte{5}, []byte{6}, []byte{7}, []byte{8}, []byte{9}}},
-		[]wireFrame{txt(`4510-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2},{"_placeholder":true,"num":3},{"_placeholder":true,"num":4},` +
-			`{"_placeholder":true,"num":5},{"_placeholder":true,"num":6},{"_placeholder":true,"num":7},{"_placeholder":true,"num":8},{"_placeholder":true,"num":9}]`),
-			att(0), att(1), att(2), att(3), att(4), att(5), att(6), att(7), att(8), att(9)}},
-}
-
-func TestPacketEncode(t *testing.T) {
-	for _, tc := range sioPacketTests {
-		t.Run(tc.name, func(t *testing.T) {
-			checkEncode(t, tc.packet, tc.frames)
-		})
-	}
-}
-
-func TestPacketDecode(t *testing.T) {
-	for _, tc := range sioPacketTests {
-		t.Run(tc.name, func(t *testing.T) {
-			checkDecode(t, tc.frames, tc.packet)
-		})
-	}
-}
-
-// sioEncodeOnlyTests are packets only a server sends, or that the encoder
-// writes differently from how they were built.
-var sioEncodeOnlyTests = []struct {
-	name   string
-	packet Packet
-	frames []wireFrame
-}{
-	{"connect error (v5)", Packet{ConnectError, "/random", noAck, obj("message", "Invalid namespace")},
-		[]wireFrame{txt(`44/random,{"message":"Invalid namespace"}`)}},
-	{"connect error with data", Packet{ConnectError, "/private", noAck, obj("message", "Not authorized", "data", obj("reason", "no token"))},
-		[]wireFrame{txt(`44/private,{"data":{"reason":"no token"},"message":"Not authorized"}`)}},
-	{"error with a string (v4)", Packet{ConnectError, "/nope", noAck, "Invalid namespace"}, []wireFrame{txt(`44/nope,"Invalid namespace"`)}},
-	{"an event holding []byte becomes a binary event", Packet{Event, "/", noAck, []any{"up", []byte{1}}},
-		[]wireFrame{txt(`451-["up",{"_placeholder":true,"num":0}]`), att(1)}},
-	{"an ack holding []byte becomes a binary ack", Packet{Ack, "/custom", 3, []any{[]byte{1}}},
-		[]wireFrame{txt(`461-/custom,3[{"_placeholder":true,"num":0}]`), att(1)}},
-	{"empty namespace means /", Packet{Event, "", noAck, []any{"x"}}, []wireFrame{txt(`42["x"]`)}},
-	// Numbers as JSON.stringify writes them: -0 as 0, whole numbers below
-	// 1e21 in full, the others as encoding/json (ES6's rules) writes them.
-	{"numbers as JavaScript writes them", Packet{Event, "/", noAck, []any{"n", 0.0, math.Copysign(0, -1), -7.0, 1e20, 1e21, 0.5, 1e-7, 123456789012345680000.0}},
-		[]wireFrame{txt(`42["n",0,0,-7,100000000000000000000,1e+21,0.5,1e-7,123456789012345680000]`)}},
-}
-
-func TestPacketEncodeOnly(t *testing.T) {
-	for _, tc := range sioEncodeOnlyTests {
-		t.Run(tc.name, func(t *testing.T) {
-			checkEncode(t, tc.packet, tc.frames)
-		})
-	}
-}
-
-// sioDecodeOnlyTests are forms a decoder must accept although an encoder
-// never writes them.
-var sioDecodeOnlyTests = []struct {
-	name   string
-	frames []wireFrame
-	packet Packet
-}{
-	{"namespace without trailing comma", []wireFrame{txt(`40/custom`)}, Packet{Connect, "/custom", noAck, nil}},
-	{"disconnect without trailing comma", []wireFrame{txt(`41/custom`)}, Packet{Disconnect, "/custom", noAck, nil}},
-	{"placeholder keys in the other order", []wireFrame{txt(`451-["x",{"num":0,"_placeholder":true}]`), att(7)},
-		Packet{BinaryEvent, "/", noAck, []any{"x", []byte{7}}}},
-	{"attachments used out of order", []wireFrame{txt(`452-["x",{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]`), att(1), att(2)},
-		Packet{BinaryEvent, "/", noAck, []any{"x", []byte{2}, []byte{1}}}},
-	{"a map that only looks like a placeholder", []wireFrame{txt(`42["x",{"_placeholder":false,"num":0}]`)},
-		Packet{Event, "/", noAck, []any{"x", obj("_placeholder", false, "num", num("0"))}}},
-}
-
-func TestPacketDecodeOnly(t *testing.T) {
-	for _, tc := range sioDecodeOnlyTests {
-		t.Run(tc.name, func(t *testing.T) {
-			checkDecode(t, tc.frames, tc.packet)
-		})
-	}
-}
-
-// errJSON stands for any JSON syntax error in the error table.
-var errJSON = errors.New("any JSON error")
-
-// sioDecodeErrorTests are frame sequences the decoder refuses; a server
-// closes the connection that sent them.
-var sioDecodeErrorTests = []struct {
-	name   string
-	frames []wireFrame
-	err    error
-}{
-	// errors: the type
-	{"no packet type", []wireFrame{txt(`4`)}, errPacketType},
-	{"type 7", []wireFrame{txt(`47`)}, errPacketType},
-	{"type not a digit", []wireFrame{txt(`4x["a"]`)}, errPacketType},
-
-	// errors: payloads the type does not allow
-	{"connect with a string", []wireFrame{txt(`40"str"`)}, errPayload},
-	{"connect with an array", []wireFrame{txt(`40[]`)}, errPayload},
-	{"disconnect with a payload", []wireFrame{txt(`41{}`)}, errPayload},
-	{"event with an object", []wireFrame{txt(`42{}`)}, errPayload},
-	{"event with no name", []wireFrame{txt(`42[]`)}, errPayload},
-	{"event named by an object", []wireFrame{txt(`42[{}]`)}, errPayload},
-	{"event without payload", []wireFrame{txt(`42`)}, errPayload},
-	{"reserved event connect", []wireFrame{txt(`42["connect"]`)}, errReserved},
-	{"reserved event disconnecting", []wireFrame{txt(`42/admin,["disconnecting"]`)}, errReserved},
-	{"ack with an object", []wireFrame{txt(`43{}`)}, errPayload},
-	{"connect error from a client", []wireFrame{txt(`44{"message":"x"}`)}, errPayload},
-
-	// errors: the ack id and the JSON
-	{"letters where the ack id goes", []wireFrame{txt(`42abc["message"]`)}, errJSON},
-	{"text after the JSON", []wireFrame{txt(`42["x"]]`)}, errJSON},
-	{"ack id over 9 digits", []wireFrame{txt(`421234567890["x"]`)}, errAckID},
-
-	// errors: attachments
-	{"binary event without dash", []wireFrame{txt(`45["x"]`)}, errAttachments},
-	{"attachment count not a number", []wireFrame{txt(`45a-["x"]`)}, errAttachments},
-	{"more attachments than allowed", []wireFrame{txt(`4511-["x"]`)}, errAttachments},
-	{"num out of range", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":1}]`), att(1)}, errPlaceholder},
-	{"negative num", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":-1}]`), att(1)}, errPlaceholder},
-	{"non-integer num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0.5}]`), att(1)}, errPlaceholder},
-	{"string num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":"0"}]`), att(1)}, errPlaceholder},
-	{"placeholder without num", []wireFrame{txt(`451-["x",{"_placeholder":true}]`), att(1)}, errPlaceholder},
-	// Fixed bugs: one attachment named by many placeholders came back out as
-	// that many attachments, for a single upload.
-	{"two placeholders share an attachment", []wireFrame{txt(`452-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]`), att(1), att(2)}, errPlaceholder},
-	{"text while attachments are due", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0}]`), txt(`42["y"]`)}, errExpectedBinary},
-	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}, errUnexpectedBinary},
-}
-
-func TestPacketDecodeErrors(t *testing.T) {
-	for _, tc := range sioDecodeErrorTests {
-		t.Run(tc.name, func(t *testing.T) {
-			var d decoder
-			var err error
-			for _, f := range tc.frames {
-				var p *Packet
-				if p, err = d.add(eioFrame(t, f)); err != nil {
-					break
-				} else if p != nil {
-					t.Fatalf("decoded %+v, want error %v", *p, tc.err)
-				}
-			}
-			switch {
-			case err == nil:
-				t.Errorf("no error, want %v", tc.err)
-			case tc.err == errJSON:
-				if !strings.Contains(err.Error(), "JSON") {
-					t.Errorf("got %v, want a JSON error", err)
-				}
-			case !errors.Is(err, tc.err):
-				t.Errorf("got %v, want %v", err, tc.err)
-			}
-		})
-	}
-}
-
-// A decoder goes on after a complete packet: two binary packets in a row,
-// then a text one.
-func TestDecoderSequence(t *testing.T) {
-	var d decoder
-	frames := []wireFrame{
-		txt(`451-["a",{"_placeholder":true,"num":0}]`), att(1),
-		txt(`451-["b",{"_placeholder":true,"num":0}]`), att(2),
-		txt(`42["c"]`),
-	}
-	want := []Packet{
-		{BinaryEvent, "/", noAck, []any{"a", []byte{1}}},
-		{BinaryEvent, "/", noAck, []any{"b", []byte{2}}},
-		{Event, "/", noAck, []any{"c"}},
-	}
-	var got []Packet
-	for _, f := range frames {
-		p, err := d.add(eioFrame(t, f))
-		if err != nil {
-			t.Fatalf("add %+v: %v", f, err)
-		}
-		if p != nil {
-			got = append(got, *p)
-		}
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %#v, want %#v", got, want)
-	}
-}
-
-var packetTypeNameTests = []struct {
-	typ  PacketType
-	want string
-}{
-	{Connect, "CONNECT"},
-	{Disconnect, "DISCONNECT"},
-	{Event, "EVENT"},
-	{Ack, "ACK"},
-	{ConnectError, "CONNECT_ERROR"},
-	{BinaryEvent, "BINARY_EVENT"},
-	{BinaryAck, "BINARY_ACK"},
-	{PacketType(9), "PacketType(9)"},
-}
-
-func TestPacketTypeString(t *testing.T) {
-	for _, tc := range packetTypeNameTests {
-		if got := tc.typ.String(); got != tc.want {
-			t.Errorf("PacketType(%d).String() = %q, want %q", int(tc.typ), got, tc.want)
-		}
-	}
+// A v3 polling body prefixes each packet with its length in UTF-16 units,
+// JavaScript's string.length: "4😀" is 5 bytes but 3 units.
+func Example_utf16Len() {
+	fmt.Println(len("4😀"), utf16Len([]byte("4😀")))
+	body := encodePayloadV3Text([]eioPacket{msg("hello"), msg("€"), msg("😀")})
+	fmt.Println(string(body))
+	// Output:
+	// 5 3
+	// 6:4hello2:4€3:4😀
 }
 
 // --- Fuzzing the decoders --------------------------------------------------
@@ -713,261 +519,37 @@ func checkPayloadRoundTrip(t *testing.T, packets []eioPacket, encode func([]eioP
 	}
 }
 
-// FuzzSocketIODecoder feeds a decoder a text message, then binary
-// attachments: attachments holds them as a length byte then that many bytes,
-// each. Every packet it completes must come back the same from its own
-// encoding. The tracer explains every frame it sees, so it gets the text too.
-func FuzzSocketIODecoder(f *testing.F) {
-	f.Fuzz(func(t *testing.T, text string, attachments []byte) {
-		_ = explainFrame("4" + text)
-		frames := []eioPacket{textPacket(eioMessage, text)}
-		for len(attachments) > 0 {
-			n := int(attachments[0])
-			if n > len(attachments)-1 {
-				n = len(attachments) - 1
-			}
-			frames = append(frames, binaryPacket(attachments[1:1+n]))
-			attachments = attachments[1+n:]
+var benchPackets = []eioPacket{
+	msg(`2["chat",{"from":"riIk7xPKPqrcmqVUAAAA","text":"hello é😀"}]`),
+	textPacket(eioPing, ""),
+	msg(`51-["upload",{"_placeholder":true,"num":0}]`),
+	bin(1, 2, 3, 4, 5, 6, 7, 8),
+}
+
+// The payload benchmarks decode what they encode: these are inputs, not
+// expected values, so building them with the encoder is fine here.
+func BenchmarkPayloadV4(b *testing.B) { benchmarkPayload(b, eioV4) }
+func BenchmarkPayloadV3(b *testing.B) { benchmarkPayload(b, eioV3) }
+
+func benchmarkPayload(b *testing.B, version *eioVersion) {
+	body, contentType := version.encodePayload(benchPackets, false)
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			version.encodePayload(benchPackets, false)
 		}
-		var d decoder
-		for _, m := range frames {
-			p, err := d.add(m)
-			if err != nil {
-				return // the server closes the connection here
-			}
-			if p != nil {
-				checkPacketRoundTrip(t, *p)
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := version.decodePayload(body, contentType); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})
 }
 
-// checkPacketRoundTrip encodes a decoded packet and decodes it again. The
-// encoder chooses BINARY_EVENT or EVENT from the data, so a BINARY_EVENT
-// whose JSON used none of its attachments comes back as an EVENT.
-func checkPacketRoundTrip(t *testing.T, p Packet) {
-	t.Helper()
-	var attachments [][]byte
-	_, _ = appendJSON(nil, p.Data, &attachments)
-	if len(attachments) == 0 && p.Type == BinaryEvent {
-		p.Type = Event
-	} else if len(attachments) == 0 && p.Type == BinaryAck {
-		p.Type = Ack
-	}
-	frames, err := p.encode()
-	if err != nil {
-		t.Fatalf("%#v does not encode: %v", p, err)
-	}
-	var d decoder
-	for i, m := range frames {
-		got, err := d.add(m)
-		switch {
-		case err != nil:
-			t.Fatalf("%#v encodes as %s, which does not decode: %v", p, showPackets(frames), err)
-		case i < len(frames)-1 && got != nil:
-			t.Fatalf("%#v encodes as %s, complete after %d frames", p, showPackets(frames), i+1)
-		case i == len(frames)-1 && (got == nil || !reflect.DeepEqual(*got, p)):
-			t.Fatalf("%#v encodes as %s, which decodes as %#v", p, showPackets(frames), got)
-		}
-	}
-}
-
-// === Wire tracer ============================================================
-
-var explainFrameTests = []struct {
-	name  string
-	frame string
-	want  string
-}{
-	{"event", `42["chat","hi"]`, `Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat`},
-	{"probe", `2probe`, `Engine.IO 2 ping · payload probe`},
-	{"pong probe", `3probe`, `Engine.IO 3 pong · payload probe`},
-	{"ping", `2`, `Engine.IO 2 ping`},
-	{"ack", `430["x"]`, `Engine.IO 4 message · Socket.IO 3 ack · namespace / · ack id 0`},
-	{"binary event", `451-/custom,7["up",{"_placeholder":true,"num":0}]`,
-		`Engine.IO 4 message · Socket.IO 5 binary event · 1 attachment · namespace /custom · ack id 7 · event up`},
-	{"binary ack", `462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`,
-		`Engine.IO 4 message · Socket.IO 6 binary ack · 2 attachments · namespace / · ack id 789`},
-	{"connect reply", `40{"sid":"abc"}`, `Engine.IO 4 message · Socket.IO 0 connect · namespace /`},
-	{"connect error", `44/nope,"Invalid namespace"`, `Engine.IO 4 message · Socket.IO 4 connect error · namespace /nope`},
-	{"event named by a number", `42[7]`, `Engine.IO 4 message · Socket.IO 2 event · namespace / · event 7`},
-	{"open", `0{"sid":"x"}`, `Engine.IO 0 open`},
-	{"close", `1`, `Engine.IO 1 close`},
-	{"upgrade", `5`, `Engine.IO 5 upgrade`},
-	{"noop", `6`, `Engine.IO 6 noop`},
-
-	// errors
-	{"empty", ``, `not an Engine.IO packet`},
-	{"x", `x`, `not an Engine.IO packet`},
-	{"type 9", `9`, `not an Engine.IO packet`},
-	{"not Socket.IO", `4zz`, `Engine.IO 4 message · not a valid Socket.IO packet`},
-	{"empty message", `4`, `Engine.IO 4 message · not a valid Socket.IO packet`},
-}
-
-func TestExplainFrame(t *testing.T) {
-	for _, tc := range explainFrameTests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := explainFrame(tc.frame); got != tc.want {
-				t.Errorf("explainFrame(%q)\n got %q\nwant %q", tc.frame, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestTraceFrames(t *testing.T) {
-	var buf bytes.Buffer
-	trace := traceFrames(log.New(&buf, "", 0))
-	trace("riIk7xPKPqrcmqVUAAAA", "in", msg(`2["chat","hi"]`))
-	trace("riIk7xPKPqrcmqVUAAAA", "out", bin(1, 2, 3))
-	trace("riIk7xPKPqrcmqVUAAAA", "out", msg(strings.Repeat("x", 200)))
-	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	want := []string{
-		`riIk7xPKPqrcmqVUAAAA → 42["chat","hi"]   Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat`,
-		`riIk7xPKPqrcmqVUAAAA ← <3 bytes>   Engine.IO binary message`,
-		`riIk7xPKPqrcmqVUAAAA ← 4` + strings.Repeat("x", 119) + `…   Engine.IO 4 message · not a valid Socket.IO packet`,
-	}
-	if !reflect.DeepEqual(lines, want) {
-		t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-// === Configuration ==========================================================
-
-func TestLoadConfig(t *testing.T) {
-	env := func(kv ...string) func(string) string {
-		return func(k string) string {
-			for i := 0; i < len(kv); i += 2 {
-				if kv[i] == k {
-					return kv[i+1]
-				}
-			}
-			return ""
-		}
-	}
-	tests := []struct {
-		name   string
-		args   []string
-		getenv func(string) string
-		check  func(config) bool
-	}{
-		{"defaults", nil, env(), func(c config) bool {
-			return c.port == "3000" && c.pingInterval == 25*time.Second && c.pingTimeout == 20*time.Second && c.maxPayload == 1e6
-		}},
-		{"environment", nil, env("PORT", "8080", "PING_INTERVAL", "300", "PING_TIMEOUT", "200", "MAX_PAYLOAD", "100"), func(c config) bool {
-			return c.port == "8080" && c.pingInterval == 300*time.Millisecond && c.pingTimeout == 200*time.Millisecond && c.maxPayload == 100
-		}},
-		{"flags win", []string{"-port", "9000", "-ping-interval", "1s"}, env("PORT", "8080", "PING_INTERVAL", "300"), func(c config) bool {
-			return c.port == "9000" && c.pingInterval == time.Second
-		}},
-		{"the other variables", nil, env("HOST", "127.0.0.1", "CONNECT_TIMEOUT", "500", "CORS_ORIGIN", "http://a.example", "PRINT", "4"), func(c config) bool {
-			return c.host == "127.0.0.1" && c.connectTimeout == 500*time.Millisecond && c.corsOrigin == "http://a.example" && c.print == 4
-		}},
-
-		// errors
-		{"PING_INTERVAL not a number", nil, env("PING_INTERVAL", "soon"), nil},
-		{"PING_TIMEOUT zero", nil, env("PING_TIMEOUT", "0"), nil},
-		{"MAX_PAYLOAD negative", nil, env("MAX_PAYLOAD", "-1"), nil},
-		{"negative flag", []string{"-upgrade-timeout", "-1s"}, env(), nil},
-		{"PRINT 3", nil, env("PRINT", "3"), nil},
-		{"-print 5", []string{"-print", "5"}, env(), nil},
-		{"CONNECT_TIMEOUT in seconds", nil, env("CONNECT_TIMEOUT", "45s"), nil},
-		{"CONNECT_TIMEOUT zero", nil, env("CONNECT_TIMEOUT", "0"), nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := loadConfig(tc.args, tc.getenv)
-			switch {
-			case tc.check == nil && err == nil:
-				t.Errorf("no error, want one (config %+v)", cfg)
-			case tc.check != nil && err != nil:
-				t.Errorf("error %v", err)
-			case tc.check != nil && !tc.check(cfg):
-				t.Errorf("got %+v", cfg)
-			}
-		})
-	}
-}
-
-// === Examples ===============================================================
-
-// A Socket.IO event holding binary travels as a BINARY_EVENT: each []byte
-// becomes a placeholder in the JSON and follows as an attachment.
-func ExamplePacket_encode() {
-	p := Packet{Type: Event, Nsp: "/", ID: noAck, Data: []any{"upload", []byte{1, 2, 3}, map[string]any{"thumb": []byte{4, 5}}}}
-	frames, _ := p.encode()
-	fmt.Println(string(frames[0].data))
-	for _, a := range frames[1:] {
-		fmt.Printf("% x\n", a.data)
-	}
-	// Output:
-	// 52-["upload",{"_placeholder":true,"num":0},{"thumb":{"_placeholder":true,"num":1}}]
-	// 01 02 03
-	// 04 05
-}
-
-// A v4 polling body joins packets with the record separator \x1e.
-func Example_pollingPayload() {
-	body := encodePayloadV4([]eioPacket{msg("hello"), textPacket(eioPing, ""), binaryPacket([]byte{1, 2, 3, 4})})
-	fmt.Printf("%q\n", body)
-	// Output:
-	// "4hello\x1e2\x1ebAQIDBA=="
-}
-
-// A v3 polling body prefixes each packet with its length in UTF-16 units,
-// JavaScript's string.length: "4😀" is 5 bytes but 3 units.
-func Example_utf16Len() {
-	fmt.Println(len("4😀"), utf16Len([]byte("4😀")))
-	body := encodePayloadV3Text([]eioPacket{msg("hello"), msg("€"), msg("😀")})
-	fmt.Println(string(body))
-	// Output:
-	// 5 3
-	// 6:4hello2:4€3:4😀
-}
-
-// The tracer reads a frame as both layers see it.
-func Example_explainFrame() {
-	for _, frame := range []string{`2probe`, `40{"sid":"abc"}`, `42["chat","hi"]`, `451-/custom,7["up",{"_placeholder":true,"num":0}]`} {
-		fmt.Println(explainFrame(frame))
-	}
-	// Output:
-	// Engine.IO 2 ping · payload probe
-	// Engine.IO 4 message · Socket.IO 0 connect · namespace /
-	// Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat
-	// Engine.IO 4 message · Socket.IO 5 binary event · 1 attachment · namespace /custom · ack id 7 · event up
-}
-
-// === The whole server, over HTTP and websockets =============================
-
-// defaultConfig is the configuration of `go run .` with no flags and no
-// environment: socket.io 4's defaults.
-func defaultConfig() config {
-	cfg, err := loadConfig(nil, func(string) string { return "" })
-	if err != nil {
-		panic(err)
-	}
-	return cfg
-}
-
-// testConfig is defaultConfig with the short timings protocol test suites
-// use, so heartbeats and timeouts happen within a test.
-func testConfig() config {
-	cfg := defaultConfig()
-	cfg.pingInterval = 300 * time.Millisecond
-	cfg.pingTimeout = 200 * time.Millisecond
-	cfg.upgradeTimeout = 250 * time.Millisecond
-	cfg.closeTimeout = 500 * time.Millisecond
-	cfg.maxPayload = 1e6
-	cfg.quiet = true
-	return cfg
-}
-
-const (
-	errorTransportUnknown = `{"code":0,"message":"Transport unknown"}`
-	errorSessionUnknown   = `{"code":1,"message":"Session ID unknown"}`
-	errorBadHandshake     = `{"code":2,"message":"Bad handshake method"}`
-	errorBadRequest       = `{"code":3,"message":"Bad request"}`
-	errorUnsupported      = `{"code":5,"message":"Unsupported protocol version"}`
-)
+// === Engine.IO sessions: handshake and heartbeat ============================
 
 // TestBase64ID checks the shape of Node's ids: 20 URL-safe characters that
 // end in a counter, as the tutorial's riIk7xPKPqrcmqVUAAAA and
@@ -1043,654 +625,79 @@ func TestEngineIOErrors(t *testing.T) {
 	})
 }
 
-// TestPollingExchange is the spec's sample session over long-polling.
-func TestPollingExchange(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	// A POST is answered "ok" as text/html, as engine.io answers it.
-	if r := pc.post(t, "40"); r.status != 200 || r.body != "ok" || r.header.Get("Content-Type") != "text/html" {
-		t.Errorf("POST: %d %q (%s), want 200 \"ok\" (text/html)", r.status, r.body, r.header.Get("Content-Type"))
-	}
-	id := connectReplySID(t, pc.next(t), "40")
-	if id == pc.sid {
-		t.Errorf("socket id %q is the Engine.IO id; v5 gives each socket its own", id)
-	}
-	pc.expect(t, `42["auth",{}]`)
-
-	// Two packets in one POST; the answers come back in order.
-	pc.send(t, `42["message",1,"2",{"3":[true]}]`, `42["message","é😀"]`)
-	pc.expect(t, `42["message-back",1,"2",{"3":[true]}]`, `42["message-back","é😀"]`)
-
-	// Binary over v4 polling: the attachment is "b" + base64.
-	pc.send(t, `451-["message",{"_placeholder":true,"num":0}]`, "bAQID")
-	pc.expect(t, `451-["message-back",{"_placeholder":true,"num":0}]`, "bAQID")
-
-	// A second namespace on the same session, with an auth payload.
-	pc.send(t, `40/custom,{"token":"abc"}`)
-	connectReplySID(t, pc.next(t), "40/custom,")
-	pc.expect(t, `42/custom,["auth",{"token":"abc"}]`)
-	pc.send(t, `42/custom,["message","x"]`)
-	pc.expect(t, `42/custom,["message-back","x"]`)
-
-	// An unknown namespace is refused; the connection stays.
-	pc.send(t, `40/nope,`)
-	pc.expect(t, `44/nope,{"message":"Invalid namespace"}`)
-	pc.send(t, `42["message","still here"]`)
-	pc.expect(t, `42["message-back","still here"]`)
-}
-
-func TestSecondGETClosesSession(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	held := pc.getAsync()
-	pc.waitHeld(t)
-	second := pc.get(t)
-	if second.status != 400 {
-		t.Errorf("second GET: %d %q, want 400", second.status, second.body)
-	}
-	expect(t, receive(t, held), 200, "1") // the waiting GET carries the close packet
-	expect(t, pc.get(t), 400, errorSessionUnknown)
-}
-
-// TestSecondPOSTClosesSession sends a POST whose body is still arriving,
-// then another: the second is refused and the session closes.
-func TestSecondPOSTClosesSession(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	body, bodyWriter := io.Pipe()
-	first := make(chan httpResult, 1)
-	go func() {
-		req, _ := http.NewRequest("POST", ts.URL+pc.path, body)
+// TestOrigins checks -cors-origin on both transports. Without it, as with
+// socket.io 4's defaults, a page from elsewhere gets no CORS headers but its
+// websocket is accepted; with it, only the listed origins get in.
+func TestOrigins(t *testing.T) {
+	const good, evil = "http://good.example", "http://evil.example"
+	request := func(ts *testServer, method, path, origin string, header ...string) httpResult {
+		req, _ := http.NewRequest(method, ts.URL+path, nil)
+		req.Header.Set("Origin", origin)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
 		resp, err := ts.client.Do(req)
 		if err != nil {
-			first <- httpResult{err: err}
-			return
+			t.Fatal(err)
 		}
-		resp.Body.Close()
-		first <- httpResult{status: resp.StatusCode}
-	}()
-	if _, err := bodyWriter.Write([]byte("40")); err != nil {
-		t.Fatal(err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return httpResult{status: resp.StatusCode, header: resp.Header, body: string(b)}
 	}
-	waitFor(t, "the server to read the first POST", func() bool {
-		s := ts.io.eio.lookup(eioSID(pc.sid))
-		if s == nil {
-			return false
+	dial := func(ts *testServer, origin string) int {
+		h := http.Header{"Origin": {origin}}
+		conn, resp, _ := websocket.DefaultDialer.Dial(ts.wsURL("/socket.io/?EIO=4&transport=websocket"), h)
+		if conn != nil {
+			conn.Close()
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.postActive
-	})
-	if r := pc.post(t, "40"); r.status != 400 {
-		t.Errorf("second POST: %d %q, want 400", r.status, r.body)
-	}
-	bodyWriter.Close()
-	<-first // bounded by the client's timeout; its answer does not matter, the session is over
-	pc.expectLastGET(t, "1")
-}
-
-// TestClientCloseReleasesGET: a client that closes while its GET waits sees
-// that GET end with a noop.
-func TestClientCloseReleasesGET(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	held := pc.getAsync()
-	pc.waitHeld(t)
-	pc.send(t, "1")
-	expect(t, receive(t, held), 200, "6")
-	expect(t, pc.get(t), 400, errorSessionUnknown)
-}
-
-// TestClientCloseBeforeItsGET: the client's GET and its POST of 1 travel on
-// separate connections, so the server may read the POST first. The GET that
-// was on its way still gets its noop. The layers above learn of the close at
-// once, and a last GET that never comes is waited for only closeTimeout.
-func TestClientCloseBeforeItsGET(t *testing.T) {
-	t.Parallel() // it mostly waits for timers
-	ts := newTestServer(t)
-	t.Run("GET after the POST", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		pc.send(t, "40")
-		connectReplySID(t, pc.next(t), "40")
-		pc.expect(t, `42["auth",{}]`)
-		pc.send(t, "1")
-		if n := namespaceSize(ts.io.sockets); n != 0 {
-			t.Errorf("after the close: %d sockets in /, want 0", n)
+		if resp == nil {
+			return 0
 		}
-		expect(t, pc.post(t, "40"), 400, errorSessionUnknown) // only its last GET finds the closed session
-		pc.expectLastGET(t, "6")
-	})
-	t.Run("no GET comes", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		start := time.Now()
-		pc.send(t, "1")
-		waitFor(t, "closeTimeout", func() bool { return ts.io.eio.lookup(eioSID(pc.sid)) == nil })
-		if elapsed := time.Since(start); elapsed < 500*time.Millisecond {
-			t.Errorf("forgotten after %v, want closeTimeout (500ms)", elapsed)
+		return resp.StatusCode
+	}
+	const handshake = "/socket.io/?EIO=4&transport=polling"
+
+	t.Run("no setting", func(t *testing.T) {
+		ts := newTestServer(t)
+		r := request(ts, "GET", handshake, evil)
+		if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("polling from %s: %d, CORS %q; want 200 and no CORS headers", evil, r.status, r.header.Get("Access-Control-Allow-Origin"))
 		}
-		expect(t, pc.get(t), 400, errorSessionUnknown)
-	})
-	t.Run("websocket", func(t *testing.T) { // no GET can come: forgotten at once
-		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
-		sid := string(parseOpen(t, ws.nextText(t))["sid"])
-		ws.sendText(t, "1")
-		ws.expectClosed(t)
-		waitFor(t, "the session to be forgotten", func() bool { return ts.io.eio.lookup(eioSID(strings.Trim(sid, `"`))) == nil })
-	})
-}
-
-func TestPostOverMaxPayload(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	r := pc.post(t, "4"+strings.Repeat("x", 1e6)) // one byte over
-	if r.status != http.StatusRequestEntityTooLarge {
-		t.Errorf("POST of 1e6+1 bytes: %d %q, want 413", r.status, r.body)
-	}
-	// The session lives on.
-	pc.send(t, "40")
-	connectReplySID(t, pc.next(t), "40")
-	pc.expect(t, `42["auth",{}]`)
-
-	// Exactly maxPayload is allowed.
-	echo := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
-	expect(t, echo.post(t, "4"+strings.Repeat("x", 1e6-1)), 200, "ok")
-}
-
-// TestWebSocketOverMaxPayload: over websocket a message over maxPayload
-// closes that connection with status 1009; everyone else goes on.
-func TestWebSocketOverMaxPayload(t *testing.T) {
-	ts := newTestServer(t)
-	other, _ := dialSocketIO(t, ts)
-	big, _ := dialSocketIO(t, ts)
-	big.sendText(t, `42["message","`+strings.Repeat("x", 1e6)+`"]`)
-	if err := big.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
-		t.Errorf("closed with %v, want status 1009 (message too big)", err)
-	}
-	other.sendText(t, `42["message","still here"]`)
-	other.expectText(t, `42["message-back","still here"]`)
-}
-
-// TestUpgradeProbeOverMaxPayload: the limit holds on an upgrade's probe
-// websocket too. Bug: serveUpgrade reads 2probe and 5 before readLoop sets
-// the read limit, so a probe of any size is read whole into memory and the
-// connection is then dropped without status 1009.
-func TestUpgradeProbeOverMaxPayload(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	probe := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false)
-	probe.sendText(t, "2"+strings.Repeat("x", 1e6))
-	if err := probe.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
-		t.Errorf("probe closed with %v, want status 1009 (message too big)", err)
-	}
-	// Polling goes on.
-	pc.send(t, "40")
-	connectReplySID(t, pc.next(t), "40")
-}
-
-func TestBadPacketInPostClosesSession(t *testing.T) {
-	ts := newTestServer(t)
-	t.Run("good packets first", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		r := pc.post(t, "40/test,\x1e42/test,[\"record\",\"good\"]\x1eabc")
-		if r.status != 400 {
-			t.Errorf("POST with abc: %d %q, want 400", r.status, r.body)
-		}
-		select {
-		case got := <-ts.records:
-			if !reflect.DeepEqual(got, []any{"good"}) {
-				t.Errorf("recorded %v, want [good]", got)
-			}
-		case <-time.After(wait):
-			t.Errorf("the good packet before abc was not delivered")
-		}
-		pc.expectLastGET(t, "1") // after the CONNECT reply of the good packet
-	})
-	t.Run("binary content type", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		r := ts.do(t, "POST", pc.path, "application/octet-stream", "40")
-		if r.status != 400 {
-			t.Errorf("binary POST on v4: %d %q, want 400", r.status, r.body)
-		}
-		pc.expectLastGET(t, "1")
-	})
-}
-
-// TestTransportErrorDropsQueue: a session that ends in a transport error
-// (here maxWriteBuffer overflows while its writer is busy, as with a client
-// that stopped reading) sends nothing more, not even the close packet: its
-// writer drops the queue and sends the close frame alone.
-func TestTransportErrorDropsQueue(t *testing.T) {
-	ts := newTestServer(t)
-	ws := dialWS(t, ts, "/engine.io/?EIO=4&transport=websocket", true)
-	var sid eioSID
-	if err := json.Unmarshal(parseOpen(t, ws.nextText(t))["sid"], &sid); err != nil {
-		t.Fatal(err)
-	}
-	s := ts.engine.lookup(sid)
-	s.mu.Lock()
-	s.writing = true // the writer is busy, so the overflow starts no other
-	conn := s.ws
-	s.mu.Unlock()
-	queued := make([]eioPacket, maxWriteBuffer+1)
-	for i := range queued {
-		queued[i] = msg("late")
-	}
-	s.send(queued...) // one over the limit: the session closes, "transport error"
-	s.writeLoop(conn) // the busy writer comes back to its queue
-	select {
-	case f, ok := <-ws.frames:
-		if ok {
-			t.Errorf("got %q after a transport error, want the connection closed", f.data)
-		}
-	case <-time.After(wait):
-		t.Fatalf("the connection is still open after %v", wait)
-	}
-}
-
-// TestUpgradeWithMessageInFlight follows the upgrade with answers queued
-// during it: they wait for the websocket and arrive there once, in order.
-func TestUpgradeWithMessageInFlight(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	pc.send(t, "40")
-	connectReplySID(t, pc.next(t), "40")
-	pc.expect(t, `42["auth",{}]`)
-
-	held := pc.getAsync()
-	pc.waitHeld(t)
-	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, true)
-	ws.sendText(t, "2probe")
-	ws.expectText(t, "3probe")
-	expect(t, receive(t, held), 200, "6") // the waiting GET is released
-
-	pc.send(t, `42["message","a"]`, `42["message","b"]`) // the client still sends over polling
-	expect(t, pc.get(t), 200, "6")                       // every GET during the upgrade gets a noop at once
-	ws.sendText(t, "5")
-	ws.expectText(t, `42["message-back","a"]`, `42["message-back","b"]`)
-
-	// Exactly once: the next frame answers the next message.
-	ws.sendText(t, `42["message","c"]`)
-	ws.expectText(t, `42["message-back","c"]`)
-
-	// Polling is over for this session. A second websocket completes its
-	// handshake and is closed at once with an empty close frame (status
-	// 1005 to the client), as engine.io does; the first goes on.
-	expect(t, pc.get(t), 400, errorBadRequest)
-	expect(t, pc.post(t, `42["message","late"]`), 400, errorBadRequest)
-	second := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false)
-	if err := second.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseNoStatusReceived) {
-		t.Errorf("second websocket for the session: %v, want an empty close frame", err)
-	}
-	ws.sendText(t, `42["message","d"]`)
-	ws.expectText(t, `42["message-back","d"]`)
-}
-
-// TestInvalidUTF8 sends a text frame that is not UTF-8: RFC 6455 §8.1 says
-// the server must fail the connection, with status 1007. Other clients go
-// on.
-func TestInvalidUTF8(t *testing.T) {
-	ts := newTestServer(t)
-	other, _ := dialSocketIO(t, ts)
-	bad, _ := dialSocketIO(t, ts)
-	if err := bad.write(websocket.TextMessage, []byte("42[\"message\",\"\xff\"]")); err != nil {
-		t.Fatal(err)
-	}
-	if err := bad.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseInvalidFramePayloadData) {
-		t.Errorf("after invalid UTF-8: %v, want close 1007", err)
-	}
-	other.sendText(t, `42["message","ok"]`)
-	other.expectText(t, `42["message-back","ok"]`)
-}
-
-// TestUpgradeWithoutWaiting: a client may send 5 right after 2probe,
-// without waiting for 3probe.
-func TestUpgradeWithoutWaiting(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, true)
-	ws.sendText(t, "2probe")
-	ws.sendText(t, "5")
-	ws.sendText(t, "40")
-	ws.expectText(t, "3probe")
-	connectReplySID(t, ws.nextText(t), "40")
-	ws.expectText(t, `42["auth",{}]`)
-	expect(t, pc.get(t), 400, errorBadRequest)
-}
-
-func TestUpgradeCancelled(t *testing.T) {
-	t.Parallel() // it mostly waits for timers
-	ts := newTestServer(t)
-	for _, tc := range []struct {
-		name  string
-		probe string // "" sends nothing and lets upgradeTimeout pass
-	}{
-		{"wrong probe", "2nope"},
-		{"message instead of probe", "4hello"},
-		{"silence", ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-			ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false)
-			if tc.probe != "" {
-				ws.sendText(t, tc.probe)
-			}
-			select { // no 3probe: the probe ends without an answer
-			case f, ok := <-ws.frames:
-				if ok {
-					t.Errorf("the server answered %q with %q, want the websocket closed", tc.probe, f.data)
-				}
-			case <-time.After(wait):
-				t.Fatalf("the websocket is still open after %v", wait)
-			}
-			ws.expectClosed(t)
-			// Polling goes on.
-			pc.send(t, "40")
-			connectReplySID(t, pc.next(t), "40")
-		})
-	}
-}
-
-// frameHeaderTests are RFC 6455's three length forms (section 5.2) at their
-// edges: up to 125 bytes in 7 bits, up to 65535 after 126 in 16 bits, then
-// after 127 in 64 bits.
-var frameHeaderTests = []struct {
-	name        string
-	messageType int
-	n           int
-	header      string
-}{
-	{"empty text", websocket.TextMessage, 0, "\x81\x00"},
-	{"125 bytes, the most in 7 bits", websocket.TextMessage, 125, "\x81\x7d"},
-	{"126 bytes take 16 bits", websocket.TextMessage, 126, "\x81\x7e\x00\x7e"},
-	{"65535 bytes, the most in 16 bits", websocket.BinaryMessage, 65535, "\x82\x7e\xff\xff"},
-	{"65536 bytes take 64 bits", websocket.BinaryMessage, 65536, "\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00"},
-}
-
-func TestAppendFrameHeader(t *testing.T) {
-	for _, tc := range frameHeaderTests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := appendFrameHeader(nil, tc.messageType, tc.n); string(got) != tc.header {
-				t.Errorf("got % x, want % x", got, tc.header)
-			}
-		})
-	}
-}
-
-// TestWebSocketFrameSizes echoes messages whose frames sit on both sides of
-// each length form's edge; the client's websocket library checks the frames.
-func TestWebSocketFrameSizes(t *testing.T) {
-	ts := newTestServer(t)
-	ws := dialWS(t, ts, "/engine.io/?EIO=4&transport=websocket", true)
-	parseOpen(t, ws.nextText(t))
-	for _, n := range []int{125, 126, 127, 65535, 65536, 65537} {
-		text := "4" + strings.Repeat("a", n-1) // a frame of n bytes
-		ws.sendText(t, text)
-		if got := ws.nextText(t); got != text {
-			t.Errorf("a %d-byte frame came back as %d bytes", n, len(got))
-		}
-	}
-}
-
-func TestWebSocketSession(t *testing.T) {
-	ts := newTestServer(t)
-	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
-	open := parseOpen(t, ws.nextText(t))
-	var engineID string
-	_ = json.Unmarshal(open["sid"], &engineID)
-	ws.sendText(t, "40")
-	if id := connectReplySID(t, ws.nextText(t), "40"); id == engineID {
-		t.Errorf("socket id %q is the Engine.IO id", id)
-	}
-	ws.expectText(t, `42["auth",{}]`)
-
-	ws.sendText(t, `42["message",1,"2",{"3":[true]}]`)
-	ws.expectText(t, `42["message-back",1,"2",{"3":[true]}]`)
-
-	// A binary event: the text, then one binary frame per attachment.
-	ws.sendText(t, `452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`)
-	ws.sendBinary(t, []byte{1, 2, 3})
-	ws.sendBinary(t, []byte{4, 5, 6})
-	ws.expectText(t, `452-["message-back",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`)
-	ws.expectBinary(t, []byte{1, 2, 3})
-	ws.expectBinary(t, []byte{4, 5, 6})
-
-	ws.sendText(t, `40/custom,{"token":"abc"}`)
-	connectReplySID(t, ws.nextText(t), "40/custom,")
-	ws.expectText(t, `42/custom,["auth",{"token":"abc"}]`)
-
-	ws.sendText(t, `40/nope,`)
-	ws.expectText(t, `44/nope,{"message":"Invalid namespace"}`)
-
-	// Polling on a websocket session is a bad request.
-	expect(t, ts.get(t, "/socket.io/?EIO=4&transport=polling&sid="+engineID), 400, errorBadRequest)
-
-	// A packet for a namespace the client has not joined closes the connection.
-	ws.sendText(t, `42/test,["record","x"]`)
-	ws.expectClosed(t)
-	waitFor(t, "the session to close", func() bool { return ts.io.eio.lookup(eioSID(engineID)) == nil })
-}
-
-// violationTests are frames that break the protocol on a joined websocket
-// session; each closes the whole connection.
-var violationTests = []struct {
-	name   string
-	frames []wireFrame
-}{
-	// errors: Engine.IO
-	{"not an Engine.IO packet", []wireFrame{txt(`abc`)}},
-	{"empty text frame", []wireFrame{txt(``)}},
-	{"open from a client", []wireFrame{txt(`0`)}},
-	{"upgrade on an open session", []wireFrame{txt(`5`)}},
-	{"close", []wireFrame{txt(`1`)}},
-
-	// errors: Socket.IO
-	{"event with an object", []wireFrame{txt(`42{}`)}},
-	{"reserved event name", []wireFrame{txt(`42["connect"]`)}},
-	{"letters where the ack id goes", []wireFrame{txt(`42abc["message"]`)}},
-	{"second CONNECT to /", []wireFrame{txt(`40`)}},
-	{"event for a namespace not joined", []wireFrame{txt(`42/custom,["message"]`)}},
-	{"connect error from a client", []wireFrame{txt(`44{"message":"x"}`)}},
-	{"text while attachments are due", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":0}]`), txt(`42["message"]`)}},
-	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}},
-	{"placeholder num out of range", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":1}]`), att(1)}},
-	{"two placeholders share an attachment", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]`), att(1)}},
-}
-
-func TestProtocolViolations(t *testing.T) {
-	ts := newTestServer(t)
-	for _, tc := range violationTests {
-		t.Run(tc.name, func(t *testing.T) {
-			ws, _ := dialSocketIO(t, ts)
-			for _, f := range tc.frames {
-				if f.binary != nil {
-					ws.sendBinary(t, f.binary)
-				} else {
-					ws.sendText(t, f.text)
-				}
-			}
-			ws.expectClosed(t)
-		})
-	}
-	waitFor(t, "every session to close", func() bool { return sessionCount(ts.io.eio) == 0 })
-}
-
-func TestAcks(t *testing.T) {
-	ts := newTestServer(t)
-	t.Run("client to server", func(t *testing.T) {
-		ws, _ := dialSocketIO(t, ts)
-		ws.sendText(t, `421["message-with-ack",1,"2",{"3":[false]}]`)
-		ws.expectText(t, `431[1,"2",{"3":[false]}]`)
-		// An ack holding binary travels as BINARY_ACK.
-		ws.sendText(t, `451-2["message-with-ack",{"_placeholder":true,"num":0}]`)
-		ws.sendBinary(t, []byte{7, 8})
-		ws.expectText(t, `461-2[{"_placeholder":true,"num":0}]`)
-		ws.expectBinary(t, []byte{7, 8})
-	})
-	t.Run("server to client", func(t *testing.T) {
-		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
-		ws.nextText(t) // open
-		ws.sendText(t, "40/test,")
-		connectReplySID(t, ws.nextText(t), "40/test,")
-
-		// The handler emits "question" with an AckFunc; ids count from 0.
-		ws.sendText(t, `42/test,["ask","six times seven?"]`)
-		ws.expectText(t, `42/test,0["question","six times seven?"]`)
-		ws.sendText(t, `43/test,0[42]`)
-		expectAnswer(t, ts, []any{42.0})
-
-		ws.sendText(t, `42/test,["ask"]`)
-		ws.expectText(t, `42/test,1["question"]`)
-		ws.sendText(t, `461-/test,1[{"_placeholder":true,"num":0}]`)
-		ws.sendBinary(t, []byte{1, 2})
-		expectAnswer(t, ts, []any{[]byte{1, 2}})
-
-		// An ack nobody waits for is ignored, and an answered id is spent.
-		ws.sendText(t, `43/test,0["again"]`)
-		ws.sendText(t, `43/test,9[]`)
-		ws.sendText(t, `42/test,["record","after"]`)
-		select {
-		case got := <-ts.records:
-			if !reflect.DeepEqual(got, []any{"after"}) {
-				t.Errorf("recorded %v, want [after]", got)
-			}
-		case <-time.After(wait):
-			t.Fatal("the connection did not survive stray acks")
-		}
-		select {
-		case got := <-ts.answers:
-			t.Errorf("a spent or unknown ack id reached a callback: %v", got)
-		default:
+		if status := dial(ts, evil); status != 101 {
+			t.Errorf("websocket from %s: %d, want 101", evil, status)
 		}
 	})
-}
-
-func TestRooms(t *testing.T) {
-	ts := newTestServer(t)
-	a, aID := dialSocketIO(t, ts)
-	b, bID := dialSocketIO(t, ts)
-	c, _ := dialSocketIO(t, ts)
-
-	// join answers with the socket's rooms, sorted; its own id is one.
-	a.sendText(t, `421["join","room1"]`)
-	a.expectText(t, `431[`+sortedJSON(aID, "room1")+`]`)
-	b.sendText(t, `421["join","room1"]`)
-	b.expectText(t, `431[`+sortedJSON(bID, "room1")+`]`)
-
-	// to-room reaches the room but not the sender; c is not in it.
-	a.sendText(t, `42["to-room","room1","hi"]`)
-	b.expectText(t, `42["room-message","room1","hi"]`)
-	expectNothingPending(t, a)
-	expectNothingPending(t, c)
-
-	// broadcast reaches everyone but the sender.
-	c.sendText(t, `42["broadcast",{"from":"c"}]`)
-	a.expectText(t, `42["broadcast-back",{"from":"c"}]`)
-	b.expectText(t, `42["broadcast-back",{"from":"c"}]`)
-	expectNothingPending(t, c)
-
-	// chat goes to the whole namespace, sender included.
-	b.sendText(t, `42["chat","hello"]`)
-	for _, client := range []*wsClient{a, b, c} {
-		client.expectText(t, `42["chat",{"from":"`+bID+`","text":"hello"}]`)
-	}
-
-	// leave, and the room is a's alone again.
-	b.sendText(t, `422["leave","room1"]`)
-	b.expectText(t, `432[["`+bID+`"]]`)
-	a.sendText(t, `42["to-room","room1","again"]`)
-	expectNothingPending(t, a)
-	expectNothingPending(t, b)
-	expectNothingPending(t, c)
-}
-
-func TestDisconnectMe(t *testing.T) {
-	t.Parallel() // it mostly waits for timers
-	ts := newTestServer(t)
-	t.Run("server disconnects the socket", func(t *testing.T) {
-		ws, _ := dialSocketIO(t, ts)
-		ws.sendText(t, `42["disconnect-me"]`)
-		ws.expectText(t, "41")
-		// The Engine.IO session stays and its heartbeat goes on.
-		pings := atomic.LoadInt32(&ws.pings)
-		waitFor(t, "a ping after the DISCONNECT", func() bool { return atomic.LoadInt32(&ws.pings) > pings })
-		if n := namespaceSize(ts.io.sockets); n != 0 {
-			t.Errorf("io.sockets.sockets has %d sockets, want 0", n)
+	t.Run("a list", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.corsOrigin = good
+		ts := newTestServerWith(t, cfg)
+		r := request(ts, "GET", handshake, good)
+		if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != good || r.header.Get("Access-Control-Allow-Credentials") != "true" {
+			t.Errorf("polling from %s: %d %v, want 200 with CORS headers", good, r.status, r.header)
 		}
-		// The namespace can be joined again.
-		ws.sendText(t, "40")
-		connectReplySID(t, ws.nextText(t), "40")
-		ws.expectText(t, `42["auth",{}]`)
-	})
-	t.Run("client disconnects the socket", func(t *testing.T) {
-		ws, _ := dialSocketIO(t, ts)
-		ws.sendText(t, `40/custom,`)
-		connectReplySID(t, ws.nextText(t), "40/custom,")
-		ws.expectText(t, `42/custom,["auth",{}]`)
-		ws.sendText(t, "41/custom,")
-		waitFor(t, "/custom to forget the socket", func() bool { return namespaceSize(ts.io.Of("/custom")) == 0 })
-		// Events on / still work.
-		ws.sendText(t, `42["message","x"]`)
-		ws.expectText(t, `42["message-back","x"]`)
-	})
-}
-
-// TestNamespaceQuery: a CONNECT may carry a query after the namespace name,
-// /custom?token=1 — the 2.x client puts its `query` option there, and a 4.x
-// client may send it too. The socket joins "/custom"; no namespace called
-// "/custom?token=1" appears, and the answers name "/custom".
-func TestNamespaceQuery(t *testing.T) {
-	ts := newTestServer(t)
-	custom := ts.io.Of("/custom")
-	checkNoQueryNamespace := func(t *testing.T) {
-		t.Helper()
-		ts.io.mu.Lock()
-		defer ts.io.mu.Unlock()
-		for name := range ts.io.nsps {
-			if strings.Contains(name, "?") {
-				t.Errorf("io.nsps has a namespace %q", name)
-			}
+		pre := request(ts, "OPTIONS", handshake+"&sid=x", good, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
+		if pre.status != 204 || pre.header.Get("Access-Control-Allow-Methods") != "GET, POST" || pre.header.Get("Access-Control-Allow-Headers") != "content-type" {
+			t.Errorf("preflight: %d %v, want 204 allowing GET, POST and content-type", pre.status, pre.header)
 		}
-	}
-	t.Run("v5 websocket", func(t *testing.T) {
-		ws, _ := dialSocketIO(t, ts)
-		ws.sendText(t, `40/custom?token=1,`)
-		id := connectReplySID(t, ws.nextText(t), "40/custom,")
-		ws.expectText(t, `42/custom,["auth",{}]`)
-		if !namespaceHas(custom, SocketID(id)) {
-			t.Errorf("socket %s is not in /custom", id)
+		expect(t, request(ts, "GET", handshake, evil), 403, `{"code":4,"message":"Forbidden"}`)
+		if status := dial(ts, good); status != 101 {
+			t.Errorf("websocket from %s: %d, want 101", good, status)
 		}
-		ws.sendText(t, `42/custom,["message","x"]`)
-		ws.expectText(t, `42/custom,["message-back","x"]`)
-		checkNoQueryNamespace(t)
-	})
-	t.Run("v5 polling, with auth", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		pc.send(t, `40/custom?token=1,{"token":"abc"}`)
-		id := connectReplySID(t, pc.next(t), "40/custom,")
-		pc.expect(t, `42/custom,["auth",{"token":"abc"}]`)
-		if !namespaceHas(custom, SocketID(id)) {
-			t.Errorf("socket %s is not in /custom", id)
+		if status := dial(ts, evil); status != 403 {
+			t.Errorf("websocket from %s: %d, want 403", evil, status)
 		}
-		pc.send(t, `42/custom,1["message-with-ack","y"]`)
-		pc.expect(t, `43/custom,1["y"]`)
-		checkNoQueryNamespace(t)
-	})
-	t.Run("v4 (2.x client)", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
-		expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
-		expect(t, pc.post(t, "18:40/custom?token=1,"), 200, "ok")
-		expect(t, pc.get(t), 200, `10:40/custom,21:42/custom,["auth",{}]`)
-		if !namespaceHas(custom, SocketID("/custom#"+pc.sid)) {
-			t.Errorf("no socket /custom#%s in /custom", pc.sid)
+		if r := request(ts, "GET", handshake, ts.URL); r.status != 200 {
+			t.Errorf("the server's own page: %d, want 200", r.status)
 		}
-		expect(t, pc.post(t, `25:42/custom,["message","z"]`), 200, "ok")
-		expect(t, pc.get(t), 200, `30:42/custom,["message-back","z"]`)
-		checkNoQueryNamespace(t)
+		expect(t, ts.get(t, "/socket.io/?EIO=4&transport=abc"), 400, errorTransportUnknown) // no Origin: curl, or a Node client
 	})
-	t.Run("an unknown namespace is refused under its bare name", func(t *testing.T) {
-		ws, _ := dialSocketIO(t, ts)
-		ws.sendText(t, `40/nope?token=1,`)
-		ws.expectText(t, `44/nope,{"message":"Invalid namespace"}`)
+	t.Run("any", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.corsOrigin = "*"
+		ts := newTestServerWith(t, cfg)
+		if r := request(ts, "GET", handshake, evil); r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != evil {
+			t.Errorf("polling from %s: %d %v, want 200 with CORS headers", evil, r.status, r.header)
+		}
 	})
 }
 
@@ -1812,119 +819,6 @@ func TestClientPingV4(t *testing.T) {
 	})
 }
 
-// === Engine.IO v3 and Socket.IO v4: the 2.x client ==========================
-
-func TestEIO3Polling(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
-	r := pc.handshake
-	if r.header.Get("Content-Type") != "text/plain; charset=UTF-8" {
-		t.Errorf("Content-Type %q", r.header.Get("Content-Type"))
-	}
-	length, _, _ := strings.Cut(r.body, ":")
-	if want := strconv.Itoa(len(r.body) - len(length) - 1); length != want {
-		t.Errorf("handshake %q: length prefix %s, want %s", r.body, length, want)
-	}
-	checkOpen(t, pc.open, []string{"pingInterval", "pingTimeout", "sid", "upgrades"}, `["websocket"]`)
-
-	// The server joins the client to / itself: a bare 40 in the next GET.
-	expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
-	if !namespaceHas(ts.io.sockets, SocketID(pc.sid)) {
-		t.Errorf("no socket %q in /: on v3 the socket id is the Engine.IO id", pc.sid)
-	}
-
-	// The client pings; the server answers with the same payload.
-	expect(t, pc.post(t, "1:2"), 200, "ok")
-	expect(t, pc.get(t), 200, "1:3")
-	expect(t, pc.post(t, "6:2probe"), 200, "ok")
-	expect(t, pc.get(t), 200, "6:3probe")
-
-	// Lengths count UTF-16 units both ways.
-	expect(t, pc.post(t, `29:421["message-with-ack","é😀"]`), 200, "ok")
-	expect(t, pc.get(t), 200, `10:431["é😀"]`)
-
-	// Another namespace: 40/custom, with no sid, and the id /custom#<engine id>.
-	expect(t, pc.post(t, "9:40/custom"), 200, "ok")
-	expect(t, pc.get(t), 200, `10:40/custom,21:42/custom,["auth",{}]`)
-	if !namespaceHas(ts.io.Of("/custom"), SocketID("/custom#"+pc.sid)) {
-		t.Errorf("no socket /custom#%s in /custom", pc.sid)
-	}
-
-	// An unknown namespace gets ERROR with a bare string.
-	expect(t, pc.post(t, "8:40/nope,"), 200, "ok")
-	expect(t, pc.get(t), 200, `27:44/nope,"Invalid namespace"`)
-
-	// Binary in the binary payload encoding, both ways.
-	post := ts.do(t, "POST", pc.path, "application/octet-stream",
-		"\x00\x04\x05\xff"+`451-["message",{"_placeholder":true,"num":0}]`+"\x01\x04\xff\x04\x01\x02\x03")
-	expect(t, post, 200, "ok")
-	got := pc.get(t)
-	want := "\x00\x05\x00\xff" + `451-["message-back",{"_placeholder":true,"num":0}]` + "\x01\x04\xff\x04\x01\x02\x03"
-	if got.status != 200 || got.body != want || got.header.Get("Content-Type") != "application/octet-stream" {
-		t.Errorf("binary answer: %d %s %q, want 200 application/octet-stream %q", got.status, got.header.Get("Content-Type"), got.body, want)
-	}
-}
-
-// TestMiddleware runs requireToken, the middleware in front of /private,
-// with both generations of client: a refusal carries the middleware's data,
-// in a CONNECT_ERROR object (v5) or as the ERROR packet's whole payload (v4).
-func TestMiddleware(t *testing.T) {
-	ts := newTestServer(t)
-	t.Run("v5 refused", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		pc.send(t, `40/private,{"token":"guess"}`)
-		pc.expect(t, `44/private,{"data":{"expected":"token letmein"},"message":"not authorized"}`)
-		if namespaceSize(ts.io.Of("/private")) != 0 {
-			t.Error("a refused socket is in /private")
-		}
-	})
-	t.Run("v5 accepted", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		pc.send(t, `40/private,{"token":"letmein"}`)
-		connectReplySID(t, pc.next(t), "40/private,")
-		pc.expect(t, `42/private,["auth",{"token":"letmein"}]`)
-	})
-	t.Run("v4 refused", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
-		pc.expect(t, "40", `42["auth",{}]`)
-		expect(t, pc.post(t, "11:40/private,"), 200, "ok")
-		expect(t, pc.get(t), 200, `39:44/private,{"expected":"token letmein"}`)
-	})
-	t.Run("v4 accepted", func(t *testing.T) {
-		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling&token=letmein")
-		pc.expect(t, "40", `42["auth",{}]`)
-		expect(t, pc.post(t, "11:40/private,"), 200, "ok")
-		expect(t, pc.get(t), 200, `11:40/private,22:42/private,["auth",{}]`)
-		if !namespaceHas(ts.io.Of("/private"), SocketID("/private#"+pc.sid)) {
-			t.Errorf("no socket /private#%s in /private", pc.sid)
-		}
-	})
-	t.Run("the first error ends the chain", func(t *testing.T) {
-		nsp := ts.io.Of("/first")
-		nsp.Use(func(s *Socket, next func(error)) { next(errors.New("first says no")) })
-		nsp.Use(func(s *Socket, next func(error)) { t.Error("the second middleware ran"); next(nil) })
-		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		pc.send(t, `40/first,`)
-		pc.expect(t, `44/first,{"message":"first says no"}`)
-	})
-	t.Run("next called later, from another goroutine", func(t *testing.T) {
-		nsp := ts.io.Of("/later")
-		nsp.Use(func(s *Socket, next func(error)) { time.AfterFunc(10*time.Millisecond, func() { next(nil) }) })
-		nsp.Use(func(s *Socket, next func(error)) { next(errors.New("second says no")) })
-		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-		pc.send(t, `40/later,`)
-		pc.expect(t, `44/later,{"message":"second says no"}`)
-	})
-}
-
-func TestEIO3Base64(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling&b64=1")
-	pc.expect(t, "40", `42["auth",{}]`)
-	expect(t, pc.post(t, `45:451-["message",{"_placeholder":true,"num":0}]6:b4AQID`), 200, "ok")
-	expect(t, pc.get(t), 200, `50:451-["message-back",{"_placeholder":true,"num":0}]6:b4AQID`)
-}
-
 func TestEIO3PingTimeout(t *testing.T) {
 	t.Parallel() // it mostly waits for timers
 	ts := newTestServer(t)
@@ -1948,259 +842,6 @@ func TestEIO3PingTimeoutFromStart(t *testing.T) {
 	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
 	waitFor(t, "the session to time out", func() bool { return !sessionOpen(ts.io.eio, pc.sid) })
 	checkTimedOut(t, time.Since(start))
-}
-
-func TestEIO3Upgrade(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
-	pc.expect(t, "40", `42["auth",{}]`)
-
-	held := pc.getAsync()
-	pc.waitHeld(t)
-	ws := dialWS(t, ts, "/socket.io/?EIO=3&transport=websocket&sid="+pc.sid, false)
-	ws.sendText(t, "2probe")
-	ws.expectText(t, "3probe")
-	expect(t, receive(t, held), 200, "1:6")
-	ws.sendText(t, "5")
-
-	ws.sendText(t, "2")
-	ws.expectText(t, "3")
-
-	// v3 binary frames start with the message type as a byte, 4.
-	ws.sendText(t, `451-["message",{"_placeholder":true,"num":0}]`)
-	ws.sendBinary(t, []byte{4, 1, 2, 3})
-	ws.expectText(t, `451-["message-back",{"_placeholder":true,"num":0}]`)
-	ws.expectBinary(t, []byte{4, 1, 2, 3})
-
-	ws.sendText(t, "40/custom")
-	ws.expectText(t, "40/custom,", `42/custom,["auth",{}]`)
-	ws.sendText(t, "40/nope,")
-	ws.expectText(t, `44/nope,"Invalid namespace"`)
-}
-
-func TestEIO3WebSocket(t *testing.T) {
-	ts := newTestServer(t)
-	ws := dialWS(t, ts, "/socket.io/?EIO=3&transport=websocket", false)
-	open := parseOpen(t, ws.nextText(t))
-	checkOpen(t, open, []string{"pingInterval", "pingTimeout", "sid", "upgrades"}, `[]`)
-	ws.expectText(t, "40", `42["auth",{}]`)
-	ws.sendText(t, "2probe")
-	ws.expectText(t, "3probe")
-}
-
-// === The bare Engine.IO echo server =========================================
-
-func TestEchoEngine(t *testing.T) {
-	ts := newTestServer(t)
-	t.Run("v4 polling", func(t *testing.T) {
-		pc := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
-		expect(t, pc.post(t, "4test1\x1e4test2\x1e4test3"), 200, "ok")
-		expect(t, pc.get(t), 200, "4test1\x1e4test2\x1e4test3")
-		expect(t, pc.post(t, "4hello\x1ebAQIDBA=="), 200, "ok")
-		expect(t, pc.get(t), 200, "4hello\x1ebAQIDBA==")
-	})
-	t.Run("v4 websocket", func(t *testing.T) {
-		ws := dialWS(t, ts, "/engine.io/?EIO=4&transport=websocket", true)
-		ws.nextText(t) // open
-		ws.sendText(t, "4hello")
-		ws.expectText(t, "4hello")
-		ws.sendBinary(t, []byte{1, 2, 3, 4})
-		ws.expectBinary(t, []byte{1, 2, 3, 4})
-	})
-	t.Run("v3 polling", func(t *testing.T) {
-		pc := openPolling(t, ts, "/engine.io/?EIO=3&transport=polling")
-		expect(t, pc.post(t, "6:4hello"), 200, "ok")
-		expect(t, pc.get(t), 200, "6:4hello")
-		// Binary sent as b4 comes back in the binary encoding: this client can read it.
-		expect(t, pc.post(t, "6:4hello10:b4AQIDBA=="), 200, "ok")
-		got := pc.get(t)
-		want := "\x00\x06\xff4hello\x01\x05\xff\x04\x01\x02\x03\x04"
-		if got.body != want || got.header.Get("Content-Type") != "application/octet-stream" {
-			t.Errorf("got %s % x, want application/octet-stream % x", got.header.Get("Content-Type"), got.body, want)
-		}
-	})
-	t.Run("v3 websocket", func(t *testing.T) {
-		ws := dialWS(t, ts, "/engine.io/?EIO=3&transport=websocket", false)
-		ws.nextText(t) // open
-		ws.sendBinary(t, []byte{4, 1, 2, 3, 4})
-		ws.expectBinary(t, []byte{4, 1, 2, 3, 4})
-		ws.sendText(t, "4é😀")
-		ws.expectText(t, "4é😀")
-	})
-	t.Run("v3 websocket, b64=1", func(t *testing.T) {
-		ws := dialWS(t, ts, "/engine.io/?EIO=3&transport=websocket&b64=1", false)
-		ws.nextText(t) // open
-		ws.sendBinary(t, []byte{4, 1, 2, 3})
-		ws.expectText(t, "b4AQID") // this client reads no binary: base64 text
-	})
-}
-
-// TestStaticFiles checks what newMux serves besides Socket.IO: the teaching
-// page and its files from public/, each with its content type, and the
-// project's own client at /socket.io/socket.io.js, as socket.io serves its
-// client there (serveClient). A missing file is a 404.
-func TestStaticFiles(t *testing.T) {
-	ts := newTestServer(t)
-	// FileServer takes the type from the extension, which a system's
-	// mime.types may spell either way for .js; the client script's type is
-	// set by newMux.
-	const javascript = "text/javascript; charset=utf-8 | application/javascript; charset=utf-8"
-	for _, tc := range []struct {
-		path, file string
-		types      string // the Content-Type, or choices separated by " | "
-	}{
-		{"/", "index.html", "text/html; charset=utf-8"},
-		{"/app.js", "app.js", javascript},
-		{"/tracer.js", "tracer.js", javascript},
-		{"/style.css", "style.css", "text/css; charset=utf-8"},
-		{"/socket.io/socket.io.js", "socket.io.js", "application/javascript; charset=utf-8"},
-	} {
-		want, err := os.ReadFile(filepath.Join("public", tc.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := ts.get(t, tc.path)
-		ct := r.header.Get("Content-Type")
-		typeOK := false
-		for _, choice := range strings.Split(tc.types, " | ") {
-			typeOK = typeOK || strings.EqualFold(ct, choice)
-		}
-		if r.status != 200 || !typeOK || r.body != string(want) {
-			t.Errorf("GET %s: %d %q, %d bytes; want 200 %q with public/%s (%d bytes)",
-				tc.path, r.status, ct, len(r.body), tc.types, tc.file, len(want))
-		}
-	}
-
-	page := ts.get(t, "/").body
-	for _, want := range []string{"<title>Socket.IO, laid open</title>", `<script src="/app.js">`, `<script src="/tracer.js">`} {
-		if !strings.Contains(page, want) {
-			t.Errorf("the page at / has no %s: it is not the teaching page", want)
-		}
-	}
-	client := ts.get(t, "/socket.io/socket.io.js").body
-	for _, want := range []string{"socket.io.js: a small Socket.IO client, written to be read.", "window.io = function io(url, opts)"} {
-		if !strings.Contains(client, want) {
-			t.Errorf("/socket.io/socket.io.js has no %q: it is not the project's client", want)
-		}
-	}
-
-	expect(t, ts.get(t, "/missing.html"), 404, "404 page not found\n")
-	// Other paths below /socket.io/ belong to Engine.IO, as in socket.io.
-	expect(t, ts.get(t, "/socket.io/missing.js"), 400, errorTransportUnknown)
-}
-
-// TestDemoServer builds the server as main does, with newDemoServer and
-// newMux and nothing added (newTestServer adds /test), and uses every
-// namespace main serves: "/" and "/custom" with the demo handlers,
-// "/private" behind requireToken. Any other namespace is refused.
-func TestDemoServer(t *testing.T) {
-	io, engine := newDemoServer(testConfig())
-	io.mu.Lock()
-	var names []string
-	for name := range io.nsps {
-		names = append(names, name)
-	}
-	io.mu.Unlock()
-	sort.Strings(names)
-	if want := []string{"/", "/custom", "/private"}; !reflect.DeepEqual(names, want) {
-		t.Errorf("newDemoServer serves %v, want %v", names, want)
-	}
-	ts := &testServer{Server: httptest.NewServer(newMux(io, engine)), io: io, engine: engine,
-		client: &http.Client{Timeout: wait, Transport: &http.Transport{}}}
-	t.Cleanup(func() {
-		ts.client.CloseIdleConnections()
-		ts.Server.Close()
-	})
-
-	ws, _ := dialSocketIO(t, ts) // "/": CONNECT, then the auth event
-	ws.sendText(t, `421["message-with-ack","a"]`)
-	ws.expectText(t, `431["a"]`)
-
-	ws.sendText(t, `40/custom,`)
-	connectReplySID(t, ws.nextText(t), "40/custom,")
-	ws.expectText(t, `42/custom,["auth",{}]`)
-	ws.sendText(t, `42/custom,["message","b"]`)
-	ws.expectText(t, `42/custom,["message-back","b"]`)
-
-	ws.sendText(t, `40/private,`)
-	ws.expectText(t, `44/private,{"data":{"expected":"token letmein"},"message":"not authorized"}`)
-	ws.sendText(t, `40/private,{"token":"letmein"}`)
-	connectReplySID(t, ws.nextText(t), "40/private,")
-	ws.expectText(t, `42/private,["auth",{"token":"letmein"}]`)
-	ws.sendText(t, `42/private,1["message-with-ack","c"]`)
-	ws.expectText(t, `43/private,1["c"]`)
-
-	ws.sendText(t, `40/test,`)
-	ws.expectText(t, `44/test,{"message":"Invalid namespace"}`)
-
-	echo := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
-	expect(t, echo.post(t, "4d"), 200, "ok")
-	expect(t, echo.get(t), 200, "4d")
-}
-
-// === Concurrency and cleanup ================================================
-
-// TestManyClients runs clients side by side, each with its own goroutine;
-// failures are reported with t.Errorf and the test waits for all of them.
-func TestManyClients(t *testing.T) {
-	ts := newTestServer(t)
-	const clients = 10
-	var wg sync.WaitGroup
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			if err := askForAck(ts, i); err != nil {
-				t.Errorf("client %d: %v", i, err)
-			}
-		}(i)
-	}
-	wg.Wait()
-	waitFor(t, "every session to close", func() bool { return sessionCount(ts.io.eio) == 0 })
-}
-
-// askForAck connects over websocket and sends message-with-ack with ack id
-// i, answering pings; it needs no *testing.T, so any goroutine may call it.
-func askForAck(ts *testServer, i int) error {
-	dialer := websocket.Dialer{HandshakeTimeout: wait}
-	conn, _, err := dialer.Dial(ts.wsURL("/socket.io/?EIO=4&transport=websocket"), nil)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_ = conn.SetReadDeadline(time.Now().Add(wait))
-	read := func() (string, error) {
-		for {
-			_, data, err := conn.ReadMessage()
-			if err != nil || string(data) != "2" {
-				return string(data), err
-			}
-			if err := conn.WriteMessage(websocket.TextMessage, []byte("3")); err != nil {
-				return "", err
-			}
-		}
-	}
-	steps := []struct{ send, want string }{
-		{"", `0{`},
-		{"40", `40{"sid":`},
-		{"", `42["auth",{}]`},
-		{fmt.Sprintf(`42%d["message-with-ack",%d]`, i, i), fmt.Sprintf(`43%d[%d]`, i, i)},
-	}
-	for _, s := range steps {
-		if s.send != "" {
-			if err := conn.WriteMessage(websocket.TextMessage, []byte(s.send)); err != nil {
-				return err
-			}
-		}
-		got, err := read()
-		if err != nil {
-			return err
-		}
-		if !strings.HasPrefix(got, s.want) {
-			return fmt.Errorf("got %q, want %s…", got, s.want)
-		}
-	}
-	return nil
 }
 
 // TestNoLeaks opens sessions of every kind, lets their clients go, and
@@ -2570,6 +1211,1580 @@ func churnRead(conn *websocket.Conn, prefix string) error {
 	}
 }
 
+// === Engine.IO: long-polling transport ======================================
+
+// TestPollingExchange is the spec's sample session over long-polling.
+func TestPollingExchange(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	// A POST is answered "ok" as text/html, as engine.io answers it.
+	if r := pc.post(t, "40"); r.status != 200 || r.body != "ok" || r.header.Get("Content-Type") != "text/html" {
+		t.Errorf("POST: %d %q (%s), want 200 \"ok\" (text/html)", r.status, r.body, r.header.Get("Content-Type"))
+	}
+	id := connectReplySID(t, pc.next(t), "40")
+	if id == pc.sid {
+		t.Errorf("socket id %q is the Engine.IO id; v5 gives each socket its own", id)
+	}
+	pc.expect(t, `42["auth",{}]`)
+
+	// Two packets in one POST; the answers come back in order.
+	pc.send(t, `42["message",1,"2",{"3":[true]}]`, `42["message","é😀"]`)
+	pc.expect(t, `42["message-back",1,"2",{"3":[true]}]`, `42["message-back","é😀"]`)
+
+	// Binary over v4 polling: the attachment is "b" + base64.
+	pc.send(t, `451-["message",{"_placeholder":true,"num":0}]`, "bAQID")
+	pc.expect(t, `451-["message-back",{"_placeholder":true,"num":0}]`, "bAQID")
+
+	// A second namespace on the same session, with an auth payload.
+	pc.send(t, `40/custom,{"token":"abc"}`)
+	connectReplySID(t, pc.next(t), "40/custom,")
+	pc.expect(t, `42/custom,["auth",{"token":"abc"}]`)
+	pc.send(t, `42/custom,["message","x"]`)
+	pc.expect(t, `42/custom,["message-back","x"]`)
+
+	// An unknown namespace is refused; the connection stays.
+	pc.send(t, `40/nope,`)
+	pc.expect(t, `44/nope,{"message":"Invalid namespace"}`)
+	pc.send(t, `42["message","still here"]`)
+	pc.expect(t, `42["message-back","still here"]`)
+}
+
+func TestSecondGETClosesSession(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	held := pc.getAsync()
+	pc.waitHeld(t)
+	second := pc.get(t)
+	if second.status != 400 {
+		t.Errorf("second GET: %d %q, want 400", second.status, second.body)
+	}
+	expect(t, receive(t, held), 200, "1") // the waiting GET carries the close packet
+	expect(t, pc.get(t), 400, errorSessionUnknown)
+}
+
+// TestSecondPOSTClosesSession sends a POST whose body is still arriving,
+// then another: the second is refused and the session closes.
+func TestSecondPOSTClosesSession(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	body, bodyWriter := io.Pipe()
+	first := make(chan httpResult, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", ts.URL+pc.path, body)
+		resp, err := ts.client.Do(req)
+		if err != nil {
+			first <- httpResult{err: err}
+			return
+		}
+		resp.Body.Close()
+		first <- httpResult{status: resp.StatusCode}
+	}()
+	if _, err := bodyWriter.Write([]byte("40")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the server to read the first POST", func() bool {
+		s := ts.io.eio.lookup(eioSID(pc.sid))
+		if s == nil {
+			return false
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.postActive
+	})
+	if r := pc.post(t, "40"); r.status != 400 {
+		t.Errorf("second POST: %d %q, want 400", r.status, r.body)
+	}
+	bodyWriter.Close()
+	<-first // bounded by the client's timeout; its answer does not matter, the session is over
+	pc.expectLastGET(t, "1")
+}
+
+// TestClientCloseReleasesGET: a client that closes while its GET waits sees
+// that GET end with a noop.
+func TestClientCloseReleasesGET(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	held := pc.getAsync()
+	pc.waitHeld(t)
+	pc.send(t, "1")
+	expect(t, receive(t, held), 200, "6")
+	expect(t, pc.get(t), 400, errorSessionUnknown)
+}
+
+// TestClientCloseBeforeItsGET: the client's GET and its POST of 1 travel on
+// separate connections, so the server may read the POST first. The GET that
+// was on its way still gets its noop. The layers above learn of the close at
+// once, and a last GET that never comes is waited for only closeTimeout.
+func TestClientCloseBeforeItsGET(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
+	ts := newTestServer(t)
+	t.Run("GET after the POST", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, "40")
+		connectReplySID(t, pc.next(t), "40")
+		pc.expect(t, `42["auth",{}]`)
+		pc.send(t, "1")
+		if n := namespaceSize(ts.io.sockets); n != 0 {
+			t.Errorf("after the close: %d sockets in /, want 0", n)
+		}
+		expect(t, pc.post(t, "40"), 400, errorSessionUnknown) // only its last GET finds the closed session
+		pc.expectLastGET(t, "6")
+	})
+	t.Run("no GET comes", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		start := time.Now()
+		pc.send(t, "1")
+		waitFor(t, "closeTimeout", func() bool { return ts.io.eio.lookup(eioSID(pc.sid)) == nil })
+		if elapsed := time.Since(start); elapsed < 500*time.Millisecond {
+			t.Errorf("forgotten after %v, want closeTimeout (500ms)", elapsed)
+		}
+		expect(t, pc.get(t), 400, errorSessionUnknown)
+	})
+	t.Run("websocket", func(t *testing.T) { // no GET can come: forgotten at once
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+		sid := string(parseOpen(t, ws.nextText(t))["sid"])
+		ws.sendText(t, "1")
+		ws.expectClosed(t)
+		waitFor(t, "the session to be forgotten", func() bool { return ts.io.eio.lookup(eioSID(strings.Trim(sid, `"`))) == nil })
+	})
+}
+
+func TestPostOverMaxPayload(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	r := pc.post(t, "4"+strings.Repeat("x", 1e6)) // one byte over
+	if r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST of 1e6+1 bytes: %d %q, want 413", r.status, r.body)
+	}
+	// The session lives on.
+	pc.send(t, "40")
+	connectReplySID(t, pc.next(t), "40")
+	pc.expect(t, `42["auth",{}]`)
+
+	// Exactly maxPayload is allowed.
+	echo := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
+	expect(t, echo.post(t, "4"+strings.Repeat("x", 1e6-1)), 200, "ok")
+}
+
+func TestBadPacketInPostClosesSession(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("good packets first", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		r := pc.post(t, "40/test,\x1e42/test,[\"record\",\"good\"]\x1eabc")
+		if r.status != 400 {
+			t.Errorf("POST with abc: %d %q, want 400", r.status, r.body)
+		}
+		select {
+		case got := <-ts.records:
+			if !reflect.DeepEqual(got, []any{"good"}) {
+				t.Errorf("recorded %v, want [good]", got)
+			}
+		case <-time.After(wait):
+			t.Errorf("the good packet before abc was not delivered")
+		}
+		pc.expectLastGET(t, "1") // after the CONNECT reply of the good packet
+	})
+	t.Run("binary content type", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		r := ts.do(t, "POST", pc.path, "application/octet-stream", "40")
+		if r.status != 400 {
+			t.Errorf("binary POST on v4: %d %q, want 400", r.status, r.body)
+		}
+		pc.expectLastGET(t, "1")
+	})
+}
+
+func TestEIO3Polling(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+	r := pc.handshake
+	if r.header.Get("Content-Type") != "text/plain; charset=UTF-8" {
+		t.Errorf("Content-Type %q", r.header.Get("Content-Type"))
+	}
+	length, _, _ := strings.Cut(r.body, ":")
+	if want := strconv.Itoa(len(r.body) - len(length) - 1); length != want {
+		t.Errorf("handshake %q: length prefix %s, want %s", r.body, length, want)
+	}
+	checkOpen(t, pc.open, []string{"pingInterval", "pingTimeout", "sid", "upgrades"}, `["websocket"]`)
+
+	// The server joins the client to / itself: a bare 40 in the next GET.
+	expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+	if !namespaceHas(ts.io.sockets, SocketID(pc.sid)) {
+		t.Errorf("no socket %q in /: on v3 the socket id is the Engine.IO id", pc.sid)
+	}
+
+	// The client pings; the server answers with the same payload.
+	expect(t, pc.post(t, "1:2"), 200, "ok")
+	expect(t, pc.get(t), 200, "1:3")
+	expect(t, pc.post(t, "6:2probe"), 200, "ok")
+	expect(t, pc.get(t), 200, "6:3probe")
+
+	// Lengths count UTF-16 units both ways.
+	expect(t, pc.post(t, `29:421["message-with-ack","é😀"]`), 200, "ok")
+	expect(t, pc.get(t), 200, `10:431["é😀"]`)
+
+	// Another namespace: 40/custom, with no sid, and the id /custom#<engine id>.
+	expect(t, pc.post(t, "9:40/custom"), 200, "ok")
+	expect(t, pc.get(t), 200, `10:40/custom,21:42/custom,["auth",{}]`)
+	if !namespaceHas(ts.io.Of("/custom"), SocketID("/custom#"+pc.sid)) {
+		t.Errorf("no socket /custom#%s in /custom", pc.sid)
+	}
+
+	// An unknown namespace gets ERROR with a bare string.
+	expect(t, pc.post(t, "8:40/nope,"), 200, "ok")
+	expect(t, pc.get(t), 200, `27:44/nope,"Invalid namespace"`)
+
+	// Binary in the binary payload encoding, both ways.
+	post := ts.do(t, "POST", pc.path, "application/octet-stream",
+		"\x00\x04\x05\xff"+`451-["message",{"_placeholder":true,"num":0}]`+"\x01\x04\xff\x04\x01\x02\x03")
+	expect(t, post, 200, "ok")
+	got := pc.get(t)
+	want := "\x00\x05\x00\xff" + `451-["message-back",{"_placeholder":true,"num":0}]` + "\x01\x04\xff\x04\x01\x02\x03"
+	if got.status != 200 || got.body != want || got.header.Get("Content-Type") != "application/octet-stream" {
+		t.Errorf("binary answer: %d %s %q, want 200 application/octet-stream %q", got.status, got.header.Get("Content-Type"), got.body, want)
+	}
+}
+
+func TestEIO3Base64(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling&b64=1")
+	pc.expect(t, "40", `42["auth",{}]`)
+	expect(t, pc.post(t, `45:451-["message",{"_placeholder":true,"num":0}]6:b4AQID`), 200, "ok")
+	expect(t, pc.get(t), 200, `50:451-["message-back",{"_placeholder":true,"num":0}]6:b4AQID`)
+}
+
+// === Engine.IO: WebSocket transport and upgrade =============================
+
+// frameHeaderTests are RFC 6455's three length forms (section 5.2) at their
+// edges: up to 125 bytes in 7 bits, up to 65535 after 126 in 16 bits, then
+// after 127 in 64 bits.
+var frameHeaderTests = []struct {
+	name        string
+	messageType int
+	n           int
+	header      string
+}{
+	{"empty text", websocket.TextMessage, 0, "\x81\x00"},
+	{"125 bytes, the most in 7 bits", websocket.TextMessage, 125, "\x81\x7d"},
+	{"126 bytes take 16 bits", websocket.TextMessage, 126, "\x81\x7e\x00\x7e"},
+	{"65535 bytes, the most in 16 bits", websocket.BinaryMessage, 65535, "\x82\x7e\xff\xff"},
+	{"65536 bytes take 64 bits", websocket.BinaryMessage, 65536, "\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00"},
+}
+
+func TestAppendFrameHeader(t *testing.T) {
+	for _, tc := range frameHeaderTests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := appendFrameHeader(nil, tc.messageType, tc.n); string(got) != tc.header {
+				t.Errorf("got % x, want % x", got, tc.header)
+			}
+		})
+	}
+}
+
+func TestWebSocketSession(t *testing.T) {
+	ts := newTestServer(t)
+	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+	open := parseOpen(t, ws.nextText(t))
+	var engineID string
+	_ = json.Unmarshal(open["sid"], &engineID)
+	ws.sendText(t, "40")
+	if id := connectReplySID(t, ws.nextText(t), "40"); id == engineID {
+		t.Errorf("socket id %q is the Engine.IO id", id)
+	}
+	ws.expectText(t, `42["auth",{}]`)
+
+	ws.sendText(t, `42["message",1,"2",{"3":[true]}]`)
+	ws.expectText(t, `42["message-back",1,"2",{"3":[true]}]`)
+
+	// A binary event: the text, then one binary frame per attachment.
+	ws.sendText(t, `452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`)
+	ws.sendBinary(t, []byte{1, 2, 3})
+	ws.sendBinary(t, []byte{4, 5, 6})
+	ws.expectText(t, `452-["message-back",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`)
+	ws.expectBinary(t, []byte{1, 2, 3})
+	ws.expectBinary(t, []byte{4, 5, 6})
+
+	ws.sendText(t, `40/custom,{"token":"abc"}`)
+	connectReplySID(t, ws.nextText(t), "40/custom,")
+	ws.expectText(t, `42/custom,["auth",{"token":"abc"}]`)
+
+	ws.sendText(t, `40/nope,`)
+	ws.expectText(t, `44/nope,{"message":"Invalid namespace"}`)
+
+	// Polling on a websocket session is a bad request.
+	expect(t, ts.get(t, "/socket.io/?EIO=4&transport=polling&sid="+engineID), 400, errorBadRequest)
+
+	// A packet for a namespace the client has not joined closes the connection.
+	ws.sendText(t, `42/test,["record","x"]`)
+	ws.expectClosed(t)
+	waitFor(t, "the session to close", func() bool { return ts.io.eio.lookup(eioSID(engineID)) == nil })
+}
+
+// TestWebSocketFrameSizes echoes messages whose frames sit on both sides of
+// each length form's edge; the client's websocket library checks the frames.
+func TestWebSocketFrameSizes(t *testing.T) {
+	ts := newTestServer(t)
+	ws := dialWS(t, ts, "/engine.io/?EIO=4&transport=websocket", true)
+	parseOpen(t, ws.nextText(t))
+	for _, n := range []int{125, 126, 127, 65535, 65536, 65537} {
+		text := "4" + strings.Repeat("a", n-1) // a frame of n bytes
+		ws.sendText(t, text)
+		if got := ws.nextText(t); got != text {
+			t.Errorf("a %d-byte frame came back as %d bytes", n, len(got))
+		}
+	}
+}
+
+// TestWebSocketOverMaxPayload: over websocket a message over maxPayload
+// closes that connection with status 1009; everyone else goes on.
+func TestWebSocketOverMaxPayload(t *testing.T) {
+	ts := newTestServer(t)
+	other, _ := dialSocketIO(t, ts)
+	big, _ := dialSocketIO(t, ts)
+	big.sendText(t, `42["message","`+strings.Repeat("x", 1e6)+`"]`)
+	if err := big.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Errorf("closed with %v, want status 1009 (message too big)", err)
+	}
+	other.sendText(t, `42["message","still here"]`)
+	other.expectText(t, `42["message-back","still here"]`)
+}
+
+// TestInvalidUTF8 sends a text frame that is not UTF-8: RFC 6455 §8.1 says
+// the server must fail the connection, with status 1007. Other clients go
+// on.
+func TestInvalidUTF8(t *testing.T) {
+	ts := newTestServer(t)
+	other, _ := dialSocketIO(t, ts)
+	bad, _ := dialSocketIO(t, ts)
+	if err := bad.write(websocket.TextMessage, []byte("42[\"message\",\"\xff\"]")); err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseInvalidFramePayloadData) {
+		t.Errorf("after invalid UTF-8: %v, want close 1007", err)
+	}
+	other.sendText(t, `42["message","ok"]`)
+	other.expectText(t, `42["message-back","ok"]`)
+}
+
+// TestWebSocketBurst queues many packets, text and binary, while the write
+// loop is busy, so that they leave in batches (see batchConn): each must
+// still arrive as its own frame, whole and in order.
+func TestWebSocketBurst(t *testing.T) {
+	ts := newTestServer(t)
+	c, id := dialSocketIO(t, ts)
+	ts.io.sockets.mu.Lock()
+	socket := ts.io.sockets.sockets[SocketID(id)]
+	ts.io.sockets.mu.Unlock()
+	const n = 300
+	var pinging sync.WaitGroup // websocket-level pings: the server's reader answers them while writeLoop batches
+	pinging.Add(1)
+	go func() {
+		defer pinging.Done()
+		for i := 0; i < 50; i++ {
+			if err := c.conn.WriteControl(websocket.PingMessage, []byte("p"), time.Now().Add(wait)); err != nil {
+				t.Errorf("ping %d: %v", i, err)
+				return
+			}
+		}
+	}()
+	for i := 0; i < n; i++ {
+		if err := socket.Emit("tick", i, []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer pinging.Wait()
+	for i := 0; i < n; i++ {
+		c.expectText(t, fmt.Sprintf(`451-["tick",%d,{"_placeholder":true,"num":0}]`, i))
+		c.expectBinary(t, []byte{byte(i)})
+	}
+}
+
+// TestTransportErrorDropsQueue: a session that ends in a transport error
+// (here maxWriteBuffer overflows while its writer is busy, as with a client
+// that stopped reading) sends nothing more, not even the close packet: its
+// writer drops the queue and sends the close frame alone.
+func TestTransportErrorDropsQueue(t *testing.T) {
+	ts := newTestServer(t)
+	ws := dialWS(t, ts, "/engine.io/?EIO=4&transport=websocket", true)
+	var sid eioSID
+	if err := json.Unmarshal(parseOpen(t, ws.nextText(t))["sid"], &sid); err != nil {
+		t.Fatal(err)
+	}
+	s := ts.engine.lookup(sid)
+	s.mu.Lock()
+	s.writing = true // the writer is busy, so the overflow starts no other
+	conn := s.ws
+	s.mu.Unlock()
+	queued := make([]eioPacket, maxWriteBuffer+1)
+	for i := range queued {
+		queued[i] = msg("late")
+	}
+	s.send(queued...) // one over the limit: the session closes, "transport error"
+	s.writeLoop(conn) // the busy writer comes back to its queue
+	select {
+	case f, ok := <-ws.frames:
+		if ok {
+			t.Errorf("got %q after a transport error, want the connection closed", f.data)
+		}
+	case <-time.After(wait):
+		t.Fatalf("the connection is still open after %v", wait)
+	}
+}
+
+// TestIdleConnectionStack: an idle websocket connection keeps one goroutine,
+// its reader. Go starts it on a 2 KiB stack and doubles the stack whenever a
+// call needs more; the connect path it runs takes it to 4 KiB, and must not
+// take it to 8 KiB, which every idle connection would then keep. A larger
+// frame on that path, even for a branch not taken, is enough.
+func TestIdleConnectionStack(t *testing.T) {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "-race" && s.Value == "true" {
+				t.Skip("the race detector makes every frame larger; the plain go test ./... checks this")
+			}
+		}
+	}
+	io, engine := newDemoServer(benchConfig())
+	srv := httptest.NewServer(newMux(io, engine))
+	defer srv.Close()
+	stackInUse := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.StackInuse
+	}
+	const n = 200
+	before := stackInUse()
+	clients := make([]*rawWS, n)
+	for i := range clients {
+		clients[i] = dialRawWS(t, srv.URL)
+		defer clients[i].conn.Close()
+	}
+	time.Sleep(50 * time.Millisecond) // each writer goroutine ends once it has written
+	perConn := float64(stackInUse()-before) / n
+	if perConn > 6<<10 {
+		t.Errorf("each idle websocket connection keeps %.0f bytes of stack, want 4 KiB: the connect path outgrew 4 KiB", perConn)
+	}
+}
+
+// TestUpgradeWithMessageInFlight follows the upgrade with answers queued
+// during it: they wait for the websocket and arrive there once, in order.
+func TestUpgradeWithMessageInFlight(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	pc.send(t, "40")
+	connectReplySID(t, pc.next(t), "40")
+	pc.expect(t, `42["auth",{}]`)
+
+	held := pc.getAsync()
+	pc.waitHeld(t)
+	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, true)
+	ws.sendText(t, "2probe")
+	ws.expectText(t, "3probe")
+	expect(t, receive(t, held), 200, "6") // the waiting GET is released
+
+	pc.send(t, `42["message","a"]`, `42["message","b"]`) // the client still sends over polling
+	expect(t, pc.get(t), 200, "6")                       // every GET during the upgrade gets a noop at once
+	ws.sendText(t, "5")
+	ws.expectText(t, `42["message-back","a"]`, `42["message-back","b"]`)
+
+	// Exactly once: the next frame answers the next message.
+	ws.sendText(t, `42["message","c"]`)
+	ws.expectText(t, `42["message-back","c"]`)
+
+	// Polling is over for this session. A second websocket completes its
+	// handshake and is closed at once with an empty close frame (status
+	// 1005 to the client), as engine.io does; the first goes on.
+	expect(t, pc.get(t), 400, errorBadRequest)
+	expect(t, pc.post(t, `42["message","late"]`), 400, errorBadRequest)
+	second := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false)
+	if err := second.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseNoStatusReceived) {
+		t.Errorf("second websocket for the session: %v, want an empty close frame", err)
+	}
+	ws.sendText(t, `42["message","d"]`)
+	ws.expectText(t, `42["message-back","d"]`)
+}
+
+// TestUpgradeWithoutWaiting: a client may send 5 right after 2probe,
+// without waiting for 3probe.
+func TestUpgradeWithoutWaiting(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, true)
+	ws.sendText(t, "2probe")
+	ws.sendText(t, "5")
+	ws.sendText(t, "40")
+	ws.expectText(t, "3probe")
+	connectReplySID(t, ws.nextText(t), "40")
+	ws.expectText(t, `42["auth",{}]`)
+	expect(t, pc.get(t), 400, errorBadRequest)
+}
+
+func TestUpgradeCancelled(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
+	ts := newTestServer(t)
+	for _, tc := range []struct {
+		name  string
+		probe string // "" sends nothing and lets upgradeTimeout pass
+	}{
+		{"wrong probe", "2nope"},
+		{"message instead of probe", "4hello"},
+		{"silence", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+			ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false)
+			if tc.probe != "" {
+				ws.sendText(t, tc.probe)
+			}
+			select { // no 3probe: the probe ends without an answer
+			case f, ok := <-ws.frames:
+				if ok {
+					t.Errorf("the server answered %q with %q, want the websocket closed", tc.probe, f.data)
+				}
+			case <-time.After(wait):
+				t.Fatalf("the websocket is still open after %v", wait)
+			}
+			ws.expectClosed(t)
+			// Polling goes on.
+			pc.send(t, "40")
+			connectReplySID(t, pc.next(t), "40")
+		})
+	}
+}
+
+// TestUpgradeProbeOverMaxPayload: the limit holds on an upgrade's probe
+// websocket too. Bug: serveUpgrade reads 2probe and 5 before readLoop sets
+// the read limit, so a probe of any size is read whole into memory and the
+// connection is then dropped without status 1009.
+func TestUpgradeProbeOverMaxPayload(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	probe := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, false)
+	probe.sendText(t, "2"+strings.Repeat("x", 1e6))
+	if err := probe.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Errorf("probe closed with %v, want status 1009 (message too big)", err)
+	}
+	// Polling goes on.
+	pc.send(t, "40")
+	connectReplySID(t, pc.next(t), "40")
+}
+
+func TestEIO3WebSocket(t *testing.T) {
+	ts := newTestServer(t)
+	ws := dialWS(t, ts, "/socket.io/?EIO=3&transport=websocket", false)
+	open := parseOpen(t, ws.nextText(t))
+	checkOpen(t, open, []string{"pingInterval", "pingTimeout", "sid", "upgrades"}, `[]`)
+	ws.expectText(t, "40", `42["auth",{}]`)
+	ws.sendText(t, "2probe")
+	ws.expectText(t, "3probe")
+}
+
+func TestEIO3Upgrade(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+	pc.expect(t, "40", `42["auth",{}]`)
+
+	held := pc.getAsync()
+	pc.waitHeld(t)
+	ws := dialWS(t, ts, "/socket.io/?EIO=3&transport=websocket&sid="+pc.sid, false)
+	ws.sendText(t, "2probe")
+	ws.expectText(t, "3probe")
+	expect(t, receive(t, held), 200, "1:6")
+	ws.sendText(t, "5")
+
+	ws.sendText(t, "2")
+	ws.expectText(t, "3")
+
+	// v3 binary frames start with the message type as a byte, 4.
+	ws.sendText(t, `451-["message",{"_placeholder":true,"num":0}]`)
+	ws.sendBinary(t, []byte{4, 1, 2, 3})
+	ws.expectText(t, `451-["message-back",{"_placeholder":true,"num":0}]`)
+	ws.expectBinary(t, []byte{4, 1, 2, 3})
+
+	ws.sendText(t, "40/custom")
+	ws.expectText(t, "40/custom,", `42/custom,["auth",{}]`)
+	ws.sendText(t, "40/nope,")
+	ws.expectText(t, `44/nope,"Invalid namespace"`)
+}
+
+// BenchmarkWebSocketRoundTrip drives the whole path a bench client takes:
+// a websocket frame in, the demo handler, a frame out, over a real TCP
+// connection. The client writes and reads raw frames from reused buffers,
+// so the allocations reported are the server's. -cpu 1 matches the pinned
+// bench (GOMAXPROCS=1).
+func BenchmarkWebSocketRoundTrip(b *testing.B) {
+	payload := `"` + strings.Repeat("x", 32) + `"`
+	for _, tc := range []struct{ name, send, want string }{
+		{"echo", `42["message",1,` + payload + `]`, `42["message-back",1,` + payload + `]`},
+		{"ack", `421["message-with-ack",1,` + payload + `]`, `431[1,` + payload + `]`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			srv := NewServer(benchConfig())
+			registerDemoHandlers(srv.sockets)
+			hs := httptest.NewServer(newMux(srv, echoEngine(benchConfig())))
+			defer hs.Close()
+			c := dialRawWS(b, hs.URL)
+			defer c.conn.Close()
+			frame := c.maskedFrame(tc.send)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.conn.Write(frame); err != nil {
+					b.Fatal(err)
+				}
+				if got := c.readFrame(b); string(got) != tc.want {
+					b.Fatalf("got %q, want %q", got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// === Socket.IO packets ======================================================
+
+// wireFrame is one Engine.IO message as it travels on a websocket: a text
+// frame (4 then the Socket.IO packet) or a binary attachment.
+type wireFrame struct {
+	text   string
+	binary []byte
+}
+
+func txt(s string) wireFrame  { return wireFrame{text: s} }
+func att(b ...byte) wireFrame { return wireFrame{binary: b} }
+func num(s string) float64 {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+func obj(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+// sioPacketTests are the rows of socket.io-protocol's "Packet | Encoded"
+// table and a few more. The wire side is the Engine.IO message, so every
+// text frame starts with 4; attachments follow as binary frames.
+var sioPacketTests = []struct {
+	name   string
+	packet Packet
+	frames []wireFrame
+}{
+	{"connect /", Packet{Connect, "/", noAck, nil}, []wireFrame{txt(`40`)}},
+	{"connect / with auth", Packet{Connect, "/", noAck, obj("token", "123")}, []wireFrame{txt(`40{"token":"123"}`)}},
+	{"connect /custom with auth", Packet{Connect, "/custom", noAck, obj("token", "abc")}, []wireFrame{txt(`40/custom,{"token":"abc"}`)}},
+	{"connect /custom", Packet{Connect, "/custom", noAck, nil}, []wireFrame{txt(`40/custom,`)}},
+	{"server accepts /", Packet{Connect, "/", noAck, obj("sid", "wZX3oN0bSVIhsaknAAAI")}, []wireFrame{txt(`40{"sid":"wZX3oN0bSVIhsaknAAAI"}`)}},
+	{"server accepts /custom", Packet{Connect, "/custom", noAck, obj("sid", "oSO0OpakMV_3jnilAAAA")}, []wireFrame{txt(`40/custom,{"sid":"oSO0OpakMV_3jnilAAAA"}`)}},
+	{"disconnect /", Packet{Disconnect, "/", noAck, nil}, []wireFrame{txt(`41`)}},
+	{"disconnect /custom", Packet{Disconnect, "/custom", noAck, nil}, []wireFrame{txt(`41/custom,`)}},
+	{"event", Packet{Event, "/", noAck, []any{"message", num("1"), "2", obj("3", []any{true})}},
+		[]wireFrame{txt(`42["message",1,"2",{"3":[true]}]`)}},
+	{"event in /admin", Packet{Event, "/admin", noAck, []any{"bar"}}, []wireFrame{txt(`42/admin,["bar"]`)}},
+	{"event with ack id", Packet{Event, "/", 456, []any{"message-with-ack", num("1"), "2", obj("3", []any{false})}},
+		[]wireFrame{txt(`42456["message-with-ack",1,"2",{"3":[false]}]`)}},
+	{"event named by a number", Packet{Event, "/", noAck, []any{num("7"), "x"}}, []wireFrame{txt(`42[7,"x"]`)}},
+	{"ack", Packet{Ack, "/", 456, []any{num("1"), "2", obj("3", []any{false})}}, []wireFrame{txt(`43456[1,"2",{"3":[false]}]`)}},
+	{"empty ack", Packet{Ack, "/", 456, []any{}}, []wireFrame{txt(`43456[]`)}},
+	{"ack in /admin", Packet{Ack, "/admin", 13, []any{"bar"}}, []wireFrame{txt(`43/admin,13["bar"]`)}},
+	{"binary event, two attachments", Packet{BinaryEvent, "/", noAck, []any{"message", []byte{1, 2, 3}, []byte{4, 5, 6}}},
+		[]wireFrame{txt(`452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`), att(1, 2, 3), att(4, 5, 6)}},
+	{"binary event in /admin with ack", Packet{BinaryEvent, "/admin", 456, []any{"x", []byte{1, 2, 3}}},
+		[]wireFrame{txt(`451-/admin,456["x",{"_placeholder":true,"num":0}]`), att(1, 2, 3)}},
+	{"binary ack", Packet{BinaryAck, "/", 789, []any{[]byte{1}, []byte{2}}},
+		[]wireFrame{txt(`462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`), att(1), att(2)}},
+	{"placeholder in an object", Packet{BinaryEvent, "/", noAck, []any{"upload", obj("file", []byte{9})}},
+		[]wireFrame{txt(`451-["upload",{"file":{"_placeholder":true,"num":0}}]`), att(9)}},
+	{"placeholders in arrays, depth first", Packet{BinaryEvent, "/", noAck, []any{"x", []any{[]any{[]byte{1}}, []byte{2}}}},
+		[]wireFrame{txt(`452-["x",[[{"_placeholder":true,"num":0}],{"_placeholder":true,"num":1}]]`), att(1), att(2)}},
+	{"numbers as JavaScript writes them", Packet{Event, "/", noAck, []any{"n", num("1e-7"), num("1.5e300"), num("9007199254740991"), num("-0.5")}},
+		[]wireFrame{txt(`42["n",1e-7,1.5e+300,9007199254740991,-0.5]`)}},
+	{"no HTML escaping, as JSON.stringify", Packet{Event, "/", noAck, []any{"chat", "<b>&</b>"}}, []wireFrame{txt(`42["chat","<b>&</b>"]`)}},
+	{"UTF-8 and null", Packet{Event, "/", noAck, []any{"chat", "é😀", nil}}, []wireFrame{txt(`42["chat","é😀",null]`)}},
+	{"control characters escaped up to U+001F, not DEL", Packet{Event, "/", noAck, []any{"c", "\x00\n\x1f \x7f"}},
+		[]wireFrame{txt(`42["c","\u0000\n\u001f ` + "\x7f" + `"]`)}},
+	{"ten attachments, the most allowed", Packet{BinaryEvent, "/", noAck, []any{"x", []byte{0}, []byte{1}, []byte{2}, []byte{3}, []byte{4}, []byte{5}, []byte{6}, []byte{7}, []byte{8}, []byte{9}}},
+		[]wireFrame{txt(`4510-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2},{"_placeholder":true,"num":3},{"_placeholder":true,"num":4},` +
+			`{"_placeholder":true,"num":5},{"_placeholder":true,"num":6},{"_placeholder":true,"num":7},{"_placeholder":true,"num":8},{"_placeholder":true,"num":9}]`),
+			att(0), att(1), att(2), att(3), att(4), att(5), att(6), att(7), att(8), att(9)}},
+}
+
+func TestPacketEncode(t *testing.T) {
+	for _, tc := range sioPacketTests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEncode(t, tc.packet, tc.frames)
+		})
+	}
+}
+
+func TestPacketDecode(t *testing.T) {
+	for _, tc := range sioPacketTests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkDecode(t, tc.frames, tc.packet)
+		})
+	}
+}
+
+// sioEncodeOnlyTests are packets only a server sends, or that the encoder
+// writes differently from how they were built.
+var sioEncodeOnlyTests = []struct {
+	name   string
+	packet Packet
+	frames []wireFrame
+}{
+	{"connect error (v5)", Packet{ConnectError, "/random", noAck, obj("message", "Invalid namespace")},
+		[]wireFrame{txt(`44/random,{"message":"Invalid namespace"}`)}},
+	{"connect error with data", Packet{ConnectError, "/private", noAck, obj("message", "Not authorized", "data", obj("reason", "no token"))},
+		[]wireFrame{txt(`44/private,{"data":{"reason":"no token"},"message":"Not authorized"}`)}},
+	{"error with a string (v4)", Packet{ConnectError, "/nope", noAck, "Invalid namespace"}, []wireFrame{txt(`44/nope,"Invalid namespace"`)}},
+	{"an event holding []byte becomes a binary event", Packet{Event, "/", noAck, []any{"up", []byte{1}}},
+		[]wireFrame{txt(`451-["up",{"_placeholder":true,"num":0}]`), att(1)}},
+	{"an ack holding []byte becomes a binary ack", Packet{Ack, "/custom", 3, []any{[]byte{1}}},
+		[]wireFrame{txt(`461-/custom,3[{"_placeholder":true,"num":0}]`), att(1)}},
+	{"empty namespace means /", Packet{Event, "", noAck, []any{"x"}}, []wireFrame{txt(`42["x"]`)}},
+	// Numbers as JSON.stringify writes them: -0 as 0, whole numbers below
+	// 1e21 in full, the others as encoding/json (ES6's rules) writes them.
+	{"numbers as JavaScript writes them", Packet{Event, "/", noAck, []any{"n", 0.0, math.Copysign(0, -1), -7.0, 1e20, 1e21, 0.5, 1e-7, 123456789012345680000.0}},
+		[]wireFrame{txt(`42["n",0,0,-7,100000000000000000000,1e+21,0.5,1e-7,123456789012345680000]`)}},
+}
+
+func TestPacketEncodeOnly(t *testing.T) {
+	for _, tc := range sioEncodeOnlyTests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEncode(t, tc.packet, tc.frames)
+		})
+	}
+}
+
+// sioDecodeOnlyTests are forms a decoder must accept although an encoder
+// never writes them.
+var sioDecodeOnlyTests = []struct {
+	name   string
+	frames []wireFrame
+	packet Packet
+}{
+	{"namespace without trailing comma", []wireFrame{txt(`40/custom`)}, Packet{Connect, "/custom", noAck, nil}},
+	{"disconnect without trailing comma", []wireFrame{txt(`41/custom`)}, Packet{Disconnect, "/custom", noAck, nil}},
+	{"placeholder keys in the other order", []wireFrame{txt(`451-["x",{"num":0,"_placeholder":true}]`), att(7)},
+		Packet{BinaryEvent, "/", noAck, []any{"x", []byte{7}}}},
+	{"attachments used out of order", []wireFrame{txt(`452-["x",{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]`), att(1), att(2)},
+		Packet{BinaryEvent, "/", noAck, []any{"x", []byte{2}, []byte{1}}}},
+	{"a map that only looks like a placeholder", []wireFrame{txt(`42["x",{"_placeholder":false,"num":0}]`)},
+		Packet{Event, "/", noAck, []any{"x", obj("_placeholder", false, "num", num("0"))}}},
+}
+
+func TestPacketDecodeOnly(t *testing.T) {
+	for _, tc := range sioDecodeOnlyTests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkDecode(t, tc.frames, tc.packet)
+		})
+	}
+}
+
+// errJSON stands for any JSON syntax error in the error table.
+var errJSON = errors.New("any JSON error")
+
+// sioDecodeErrorTests are frame sequences the decoder refuses; a server
+// closes the connection that sent them.
+var sioDecodeErrorTests = []struct {
+	name   string
+	frames []wireFrame
+	err    error
+}{
+	// errors: the type
+	{"no packet type", []wireFrame{txt(`4`)}, errPacketType},
+	{"type 7", []wireFrame{txt(`47`)}, errPacketType},
+	{"type not a digit", []wireFrame{txt(`4x["a"]`)}, errPacketType},
+
+	// errors: payloads the type does not allow
+	{"connect with a string", []wireFrame{txt(`40"str"`)}, errPayload},
+	{"connect with an array", []wireFrame{txt(`40[]`)}, errPayload},
+	{"disconnect with a payload", []wireFrame{txt(`41{}`)}, errPayload},
+	{"event with an object", []wireFrame{txt(`42{}`)}, errPayload},
+	{"event with no name", []wireFrame{txt(`42[]`)}, errPayload},
+	{"event named by an object", []wireFrame{txt(`42[{}]`)}, errPayload},
+	{"event without payload", []wireFrame{txt(`42`)}, errPayload},
+	{"reserved event connect", []wireFrame{txt(`42["connect"]`)}, errReserved},
+	{"reserved event disconnecting", []wireFrame{txt(`42/admin,["disconnecting"]`)}, errReserved},
+	{"ack with an object", []wireFrame{txt(`43{}`)}, errPayload},
+	{"connect error from a client", []wireFrame{txt(`44{"message":"x"}`)}, errPayload},
+
+	// errors: the ack id and the JSON
+	{"letters where the ack id goes", []wireFrame{txt(`42abc["message"]`)}, errJSON},
+	{"text after the JSON", []wireFrame{txt(`42["x"]]`)}, errJSON},
+	{"ack id over 9 digits", []wireFrame{txt(`421234567890["x"]`)}, errAckID},
+
+	// errors: attachments
+	{"binary event without dash", []wireFrame{txt(`45["x"]`)}, errAttachments},
+	{"attachment count not a number", []wireFrame{txt(`45a-["x"]`)}, errAttachments},
+	{"more attachments than allowed", []wireFrame{txt(`4511-["x"]`)}, errAttachments},
+	{"num out of range", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":1}]`), att(1)}, errPlaceholder},
+	{"negative num", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":-1}]`), att(1)}, errPlaceholder},
+	{"non-integer num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0.5}]`), att(1)}, errPlaceholder},
+	{"string num (CVE-2022-2421)", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":"0"}]`), att(1)}, errPlaceholder},
+	{"placeholder without num", []wireFrame{txt(`451-["x",{"_placeholder":true}]`), att(1)}, errPlaceholder},
+	// Fixed bugs: one attachment named by many placeholders came back out as
+	// that many attachments, for a single upload.
+	{"two placeholders share an attachment", []wireFrame{txt(`452-["x",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]`), att(1), att(2)}, errPlaceholder},
+	{"text while attachments are due", []wireFrame{txt(`451-["x",{"_placeholder":true,"num":0}]`), txt(`42["y"]`)}, errExpectedBinary},
+	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}, errUnexpectedBinary},
+}
+
+func TestPacketDecodeErrors(t *testing.T) {
+	for _, tc := range sioDecodeErrorTests {
+		t.Run(tc.name, func(t *testing.T) {
+			var d decoder
+			var err error
+			for _, f := range tc.frames {
+				var p *Packet
+				if p, err = d.add(eioFrame(t, f)); err != nil {
+					break
+				} else if p != nil {
+					t.Fatalf("decoded %+v, want error %v", *p, tc.err)
+				}
+			}
+			switch {
+			case err == nil:
+				t.Errorf("no error, want %v", tc.err)
+			case tc.err == errJSON:
+				if !strings.Contains(err.Error(), "JSON") {
+					t.Errorf("got %v, want a JSON error", err)
+				}
+			case !errors.Is(err, tc.err):
+				t.Errorf("got %v, want %v", err, tc.err)
+			}
+		})
+	}
+}
+
+// A decoder goes on after a complete packet: two binary packets in a row,
+// then a text one.
+func TestDecoderSequence(t *testing.T) {
+	var d decoder
+	frames := []wireFrame{
+		txt(`451-["a",{"_placeholder":true,"num":0}]`), att(1),
+		txt(`451-["b",{"_placeholder":true,"num":0}]`), att(2),
+		txt(`42["c"]`),
+	}
+	want := []Packet{
+		{BinaryEvent, "/", noAck, []any{"a", []byte{1}}},
+		{BinaryEvent, "/", noAck, []any{"b", []byte{2}}},
+		{Event, "/", noAck, []any{"c"}},
+	}
+	var got []Packet
+	for _, f := range frames {
+		p, err := d.add(eioFrame(t, f))
+		if err != nil {
+			t.Fatalf("add %+v: %v", f, err)
+		}
+		if p != nil {
+			got = append(got, *p)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v, want %#v", got, want)
+	}
+}
+
+var packetTypeNameTests = []struct {
+	typ  PacketType
+	want string
+}{
+	{Connect, "CONNECT"},
+	{Disconnect, "DISCONNECT"},
+	{Event, "EVENT"},
+	{Ack, "ACK"},
+	{ConnectError, "CONNECT_ERROR"},
+	{BinaryEvent, "BINARY_EVENT"},
+	{BinaryAck, "BINARY_ACK"},
+	{PacketType(9), "PacketType(9)"},
+}
+
+func TestPacketTypeString(t *testing.T) {
+	for _, tc := range packetTypeNameTests {
+		if got := tc.typ.String(); got != tc.want {
+			t.Errorf("PacketType(%d).String() = %q, want %q", int(tc.typ), got, tc.want)
+		}
+	}
+}
+
+// A Socket.IO event holding binary travels as a BINARY_EVENT: each []byte
+// becomes a placeholder in the JSON and follows as an attachment.
+func ExamplePacket_encode() {
+	p := Packet{Type: Event, Nsp: "/", ID: noAck, Data: []any{"upload", []byte{1, 2, 3}, map[string]any{"thumb": []byte{4, 5}}}}
+	frames, _ := p.encode()
+	fmt.Println(string(frames[0].data))
+	for _, a := range frames[1:] {
+		fmt.Printf("% x\n", a.data)
+	}
+	// Output:
+	// 52-["upload",{"_placeholder":true,"num":0},{"thumb":{"_placeholder":true,"num":1}}]
+	// 01 02 03
+	// 04 05
+}
+
+// FuzzSocketIODecoder feeds a decoder a text message, then binary
+// attachments: attachments holds them as a length byte then that many bytes,
+// each. Every packet it completes must come back the same from its own
+// encoding. The tracer explains every frame it sees, so it gets the text too.
+func FuzzSocketIODecoder(f *testing.F) {
+	f.Fuzz(func(t *testing.T, text string, attachments []byte) {
+		_ = explainFrame("4" + text)
+		frames := []eioPacket{textPacket(eioMessage, text)}
+		for len(attachments) > 0 {
+			n := int(attachments[0])
+			if n > len(attachments)-1 {
+				n = len(attachments) - 1
+			}
+			frames = append(frames, binaryPacket(attachments[1:1+n]))
+			attachments = attachments[1+n:]
+		}
+		var d decoder
+		for _, m := range frames {
+			p, err := d.add(m)
+			if err != nil {
+				return // the server closes the connection here
+			}
+			if p != nil {
+				checkPacketRoundTrip(t, *p)
+			}
+		}
+	})
+}
+
+// checkPacketRoundTrip encodes a decoded packet and decodes it again. The
+// encoder chooses BINARY_EVENT or EVENT from the data, so a BINARY_EVENT
+// whose JSON used none of its attachments comes back as an EVENT.
+func checkPacketRoundTrip(t *testing.T, p Packet) {
+	t.Helper()
+	var attachments [][]byte
+	_, _ = appendJSON(nil, p.Data, &attachments)
+	if len(attachments) == 0 && p.Type == BinaryEvent {
+		p.Type = Event
+	} else if len(attachments) == 0 && p.Type == BinaryAck {
+		p.Type = Ack
+	}
+	frames, err := p.encode()
+	if err != nil {
+		t.Fatalf("%#v does not encode: %v", p, err)
+	}
+	var d decoder
+	for i, m := range frames {
+		got, err := d.add(m)
+		switch {
+		case err != nil:
+			t.Fatalf("%#v encodes as %s, which does not decode: %v", p, showPackets(frames), err)
+		case i < len(frames)-1 && got != nil:
+			t.Fatalf("%#v encodes as %s, complete after %d frames", p, showPackets(frames), i+1)
+		case i == len(frames)-1 && (got == nil || !reflect.DeepEqual(*got, p)):
+			t.Fatalf("%#v encodes as %s, which decodes as %#v", p, showPackets(frames), got)
+		}
+	}
+}
+
+func BenchmarkPacketEncode(b *testing.B) {
+	packets := []struct {
+		name string
+		p    Packet
+	}{
+		{"event", Packet{Event, "/", noAck, []any{"chat", map[string]any{"from": "riIk7xPKPqrcmqVUAAAA", "text": "hello"}}}},
+		{"binary event", Packet{Event, "/custom", 7, []any{"upload", []byte{1, 2, 3}, map[string]any{"thumb": []byte{4, 5}}}}},
+	}
+	for _, tc := range packets {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := tc.p.encode(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDecodePacket(b *testing.B) {
+	const text = `2["chat",{"from":"riIk7xPKPqrcmqVUAAAA","text":"hello"}]`
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := decodePacket([]byte(text)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// === Socket.IO client =======================================================
+
+// violationTests are frames that break the protocol on a joined websocket
+// session; each closes the whole connection.
+var violationTests = []struct {
+	name   string
+	frames []wireFrame
+}{
+	// errors: Engine.IO
+	{"not an Engine.IO packet", []wireFrame{txt(`abc`)}},
+	{"empty text frame", []wireFrame{txt(``)}},
+	{"open from a client", []wireFrame{txt(`0`)}},
+	{"upgrade on an open session", []wireFrame{txt(`5`)}},
+	{"close", []wireFrame{txt(`1`)}},
+
+	// errors: Socket.IO
+	{"event with an object", []wireFrame{txt(`42{}`)}},
+	{"reserved event name", []wireFrame{txt(`42["connect"]`)}},
+	{"letters where the ack id goes", []wireFrame{txt(`42abc["message"]`)}},
+	{"second CONNECT to /", []wireFrame{txt(`40`)}},
+	{"event for a namespace not joined", []wireFrame{txt(`42/custom,["message"]`)}},
+	{"connect error from a client", []wireFrame{txt(`44{"message":"x"}`)}},
+	{"text while attachments are due", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":0}]`), txt(`42["message"]`)}},
+	{"binary with no packet waiting", []wireFrame{att(1, 2, 3)}},
+	{"placeholder num out of range", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":1}]`), att(1)}},
+	{"two placeholders share an attachment", []wireFrame{txt(`451-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]`), att(1)}},
+}
+
+func TestProtocolViolations(t *testing.T) {
+	ts := newTestServer(t)
+	for _, tc := range violationTests {
+		t.Run(tc.name, func(t *testing.T) {
+			ws, _ := dialSocketIO(t, ts)
+			for _, f := range tc.frames {
+				if f.binary != nil {
+					ws.sendBinary(t, f.binary)
+				} else {
+					ws.sendText(t, f.text)
+				}
+			}
+			ws.expectClosed(t)
+		})
+	}
+	waitFor(t, "every session to close", func() bool { return sessionCount(ts.io.eio) == 0 })
+}
+
+// TestNamespaceQuery: a CONNECT may carry a query after the namespace name,
+// /custom?token=1 — the 2.x client puts its `query` option there, and a 4.x
+// client may send it too. The socket joins "/custom"; no namespace called
+// "/custom?token=1" appears, and the answers name "/custom".
+func TestNamespaceQuery(t *testing.T) {
+	ts := newTestServer(t)
+	custom := ts.io.Of("/custom")
+	checkNoQueryNamespace := func(t *testing.T) {
+		t.Helper()
+		ts.io.mu.Lock()
+		defer ts.io.mu.Unlock()
+		for name := range ts.io.nsps {
+			if strings.Contains(name, "?") {
+				t.Errorf("io.nsps has a namespace %q", name)
+			}
+		}
+	}
+	t.Run("v5 websocket", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `40/custom?token=1,`)
+		id := connectReplySID(t, ws.nextText(t), "40/custom,")
+		ws.expectText(t, `42/custom,["auth",{}]`)
+		if !namespaceHas(custom, SocketID(id)) {
+			t.Errorf("socket %s is not in /custom", id)
+		}
+		ws.sendText(t, `42/custom,["message","x"]`)
+		ws.expectText(t, `42/custom,["message-back","x"]`)
+		checkNoQueryNamespace(t)
+	})
+	t.Run("v5 polling, with auth", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/custom?token=1,{"token":"abc"}`)
+		id := connectReplySID(t, pc.next(t), "40/custom,")
+		pc.expect(t, `42/custom,["auth",{"token":"abc"}]`)
+		if !namespaceHas(custom, SocketID(id)) {
+			t.Errorf("socket %s is not in /custom", id)
+		}
+		pc.send(t, `42/custom,1["message-with-ack","y"]`)
+		pc.expect(t, `43/custom,1["y"]`)
+		checkNoQueryNamespace(t)
+	})
+	t.Run("v4 (2.x client)", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+		expect(t, pc.get(t), 200, `2:4013:42["auth",{}]`)
+		expect(t, pc.post(t, "18:40/custom?token=1,"), 200, "ok")
+		expect(t, pc.get(t), 200, `10:40/custom,21:42/custom,["auth",{}]`)
+		if !namespaceHas(custom, SocketID("/custom#"+pc.sid)) {
+			t.Errorf("no socket /custom#%s in /custom", pc.sid)
+		}
+		expect(t, pc.post(t, `25:42/custom,["message","z"]`), 200, "ok")
+		expect(t, pc.get(t), 200, `30:42/custom,["message-back","z"]`)
+		checkNoQueryNamespace(t)
+	})
+	t.Run("an unknown namespace is refused under its bare name", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `40/nope?token=1,`)
+		ws.expectText(t, `44/nope,{"message":"Invalid namespace"}`)
+	})
+}
+
+// TestConnectPayloadV4: a 2.x client's CONNECT may carry a payload, but in
+// protocol v4 it is not auth: socket.handshake.auth stays {}.
+func TestConnectPayloadV4(t *testing.T) {
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+	pc.expect(t, "40", `42["auth",{}]`)
+	pc.send(t, `40/custom,{"token":"letmein"}`)
+	pc.expect(t, "40/custom,", `42/custom,["auth",{}]`)
+}
+
+// TestConnectTimeout: a 4.x session that joins no namespace within
+// connectTimeout is closed; one that joins in time stays.
+func TestConnectTimeout(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
+	cfg := testConfig()
+	cfg.connectTimeout = 150 * time.Millisecond
+	io := NewServer(cfg)
+	srv := httptest.NewServer(newMux(io, echoEngine(cfg)))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+
+	dial := func() *websocket.Conn {
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(wait))
+		if _, open, err := ws.ReadMessage(); err != nil || open[0] != '0' {
+			t.Fatalf("open packet: %q, %v", open, err)
+		}
+		return ws
+	}
+	idle, joined := dial(), dial()
+	defer idle.Close()
+	defer joined.Close()
+	if err := joined.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+		t.Fatal(err)
+	}
+	for { // the idle one is closed: its reads end in an error, never in a ping
+		_, frame, err := idle.ReadMessage()
+		if err != nil {
+			break
+		}
+		if string(frame) == "2" {
+			t.Fatalf("a session that joined nothing is still pinged after connectTimeout")
+		}
+	}
+	for { // the joined one gets its CONNECT reply, auth, and then a ping: it lives
+		_, frame, err := joined.ReadMessage()
+		if err != nil {
+			t.Fatalf("the session that joined was closed: %v", err)
+		}
+		if string(frame) == "2" {
+			break
+		}
+	}
+}
+
+// === Namespaces and sockets =================================================
+
+// TestAckAnswersOnce: a handler's ack answers the client once, however often
+// and from however many goroutines the handler calls it.
+func TestAckAnswersOnce(t *testing.T) {
+	io := NewServer(testConfig())
+	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
+	c.connect("/", map[string]any{})
+	var calls sync.WaitGroup
+	c.nsps["/"].On("twice", func(args []any, ack AckFunc) {
+		for i := 0; i < 3; i++ {
+			calls.Add(1)
+			go func() { defer calls.Done(); ack("answer") }()
+		}
+	})
+	c.nsps["/"].onEvent(Packet{Type: Event, Nsp: "/", ID: 5, Data: []any{"twice"}})
+	calls.Wait()
+	c.conn.mu.Lock()
+	defer c.conn.mu.Unlock()
+	var sent []string
+	for _, p := range c.conn.writeBuffer {
+		sent = append(sent, string(p.data))
+	}
+	if want := []string{`0{"sid":"` + string(c.nsps["/"].id) + `"}`, `35["answer"]`}; !reflect.DeepEqual(sent, want) {
+		t.Errorf("sent %q, want %q", sent, want)
+	}
+}
+
+// TestDisconnectDropsAcks: a socket that disconnects forgets the acks it
+// was waiting for, so their functions (and what they hold) can go.
+func TestDisconnectDropsAcks(t *testing.T) {
+	io := NewServer(testConfig())
+	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
+	c.connect("/", map[string]any{})
+	s := c.nsps["/"]
+	if err := s.Emit("question", AckFunc(func(...any) { t.Error("an ack ran after the disconnect") })); err != nil {
+		t.Fatal(err)
+	}
+	s.onClose("client namespace disconnect")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.acks) != 0 {
+		t.Errorf("a disconnected socket still holds %d acks", len(s.acks))
+	}
+}
+
+// TestOfAndConnectAlias: io.of("alias") is io.of("/alias"), and "connect"
+// is another name for "connection", as in socket.io.
+func TestOfAndConnectAlias(t *testing.T) {
+	ts := newTestServer(t)
+	nsp := ts.io.Of("alias")
+	if nsp != ts.io.Of("/alias") || nsp.name != "/alias" {
+		t.Errorf(`Of("alias") is %q, not Of("/alias")`, nsp.name)
+	}
+	joined := make(chan SocketID, 1)
+	nsp.On("connect", func(s *Socket) { joined <- s.id })
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	pc.send(t, `40/alias,`)
+	id := connectReplySID(t, pc.next(t), "40/alias,")
+	select {
+	case got := <-joined:
+		if string(got) != id {
+			t.Errorf("the connect handler got socket %q, want %q", got, id)
+		}
+	case <-time.After(wait):
+		t.Fatal(`the handler registered with On("connect") did not run`)
+	}
+}
+
+// TestMiddleware runs requireToken, the middleware in front of /private,
+// with both generations of client: a refusal carries the middleware's data,
+// in a CONNECT_ERROR object (v5) or as the ERROR packet's whole payload (v4).
+func TestMiddleware(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("v5 refused", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/private,{"token":"guess"}`)
+		pc.expect(t, `44/private,{"data":{"expected":"token letmein"},"message":"not authorized"}`)
+		if namespaceSize(ts.io.Of("/private")) != 0 {
+			t.Error("a refused socket is in /private")
+		}
+	})
+	t.Run("v5 accepted", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/private,{"token":"letmein"}`)
+		connectReplySID(t, pc.next(t), "40/private,")
+		pc.expect(t, `42/private,["auth",{"token":"letmein"}]`)
+	})
+	t.Run("v4 refused", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
+		pc.expect(t, "40", `42["auth",{}]`)
+		expect(t, pc.post(t, "11:40/private,"), 200, "ok")
+		expect(t, pc.get(t), 200, `39:44/private,{"expected":"token letmein"}`)
+	})
+	t.Run("v4 accepted", func(t *testing.T) {
+		pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling&token=letmein")
+		pc.expect(t, "40", `42["auth",{}]`)
+		expect(t, pc.post(t, "11:40/private,"), 200, "ok")
+		expect(t, pc.get(t), 200, `11:40/private,22:42/private,["auth",{}]`)
+		if !namespaceHas(ts.io.Of("/private"), SocketID("/private#"+pc.sid)) {
+			t.Errorf("no socket /private#%s in /private", pc.sid)
+		}
+	})
+	t.Run("the first error ends the chain", func(t *testing.T) {
+		nsp := ts.io.Of("/first")
+		nsp.Use(func(s *Socket, next func(error)) { next(errors.New("first says no")) })
+		nsp.Use(func(s *Socket, next func(error)) { t.Error("the second middleware ran"); next(nil) })
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/first,`)
+		pc.expect(t, `44/first,{"message":"first says no"}`)
+	})
+	t.Run("next called later, from another goroutine", func(t *testing.T) {
+		nsp := ts.io.Of("/later")
+		nsp.Use(func(s *Socket, next func(error)) { time.AfterFunc(10*time.Millisecond, func() { next(nil) }) })
+		nsp.Use(func(s *Socket, next func(error)) { next(errors.New("second says no")) })
+		pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+		pc.send(t, `40/later,`)
+		pc.expect(t, `44/later,{"message":"second says no"}`)
+	})
+}
+
+func TestAcks(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("client to server", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `421["message-with-ack",1,"2",{"3":[false]}]`)
+		ws.expectText(t, `431[1,"2",{"3":[false]}]`)
+		// An ack holding binary travels as BINARY_ACK.
+		ws.sendText(t, `451-2["message-with-ack",{"_placeholder":true,"num":0}]`)
+		ws.sendBinary(t, []byte{7, 8})
+		ws.expectText(t, `461-2[{"_placeholder":true,"num":0}]`)
+		ws.expectBinary(t, []byte{7, 8})
+	})
+	t.Run("server to client", func(t *testing.T) {
+		ws := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+		ws.nextText(t) // open
+		ws.sendText(t, "40/test,")
+		connectReplySID(t, ws.nextText(t), "40/test,")
+
+		// The handler emits "question" with an AckFunc; ids count from 0.
+		ws.sendText(t, `42/test,["ask","six times seven?"]`)
+		ws.expectText(t, `42/test,0["question","six times seven?"]`)
+		ws.sendText(t, `43/test,0[42]`)
+		expectAnswer(t, ts, []any{42.0})
+
+		ws.sendText(t, `42/test,["ask"]`)
+		ws.expectText(t, `42/test,1["question"]`)
+		ws.sendText(t, `461-/test,1[{"_placeholder":true,"num":0}]`)
+		ws.sendBinary(t, []byte{1, 2})
+		expectAnswer(t, ts, []any{[]byte{1, 2}})
+
+		// An ack nobody waits for is ignored, and an answered id is spent.
+		ws.sendText(t, `43/test,0["again"]`)
+		ws.sendText(t, `43/test,9[]`)
+		ws.sendText(t, `42/test,["record","after"]`)
+		select {
+		case got := <-ts.records:
+			if !reflect.DeepEqual(got, []any{"after"}) {
+				t.Errorf("recorded %v, want [after]", got)
+			}
+		case <-time.After(wait):
+			t.Fatal("the connection did not survive stray acks")
+		}
+		select {
+		case got := <-ts.answers:
+			t.Errorf("a spent or unknown ack id reached a callback: %v", got)
+		default:
+		}
+	})
+}
+
+// TestManyClients runs clients side by side, each with its own goroutine;
+// failures are reported with t.Errorf and the test waits for all of them.
+func TestManyClients(t *testing.T) {
+	ts := newTestServer(t)
+	const clients = 10
+	var wg sync.WaitGroup
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := askForAck(ts, i); err != nil {
+				t.Errorf("client %d: %v", i, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	waitFor(t, "every session to close", func() bool { return sessionCount(ts.io.eio) == 0 })
+}
+
+// askForAck connects over websocket and sends message-with-ack with ack id
+// i, answering pings; it needs no *testing.T, so any goroutine may call it.
+func askForAck(ts *testServer, i int) error {
+	dialer := websocket.Dialer{HandshakeTimeout: wait}
+	conn, _, err := dialer.Dial(ts.wsURL("/socket.io/?EIO=4&transport=websocket"), nil)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	read := func() (string, error) {
+		for {
+			_, data, err := conn.ReadMessage()
+			if err != nil || string(data) != "2" {
+				return string(data), err
+			}
+			if err := conn.WriteMessage(websocket.TextMessage, []byte("3")); err != nil {
+				return "", err
+			}
+		}
+	}
+	steps := []struct{ send, want string }{
+		{"", `0{`},
+		{"40", `40{"sid":`},
+		{"", `42["auth",{}]`},
+		{fmt.Sprintf(`42%d["message-with-ack",%d]`, i, i), fmt.Sprintf(`43%d[%d]`, i, i)},
+	}
+	for _, s := range steps {
+		if s.send != "" {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte(s.send)); err != nil {
+				return err
+			}
+		}
+		got, err := read()
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(got, s.want) {
+			return fmt.Errorf("got %q, want %s…", got, s.want)
+		}
+	}
+	return nil
+}
+
+func TestDisconnectMe(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
+	ts := newTestServer(t)
+	t.Run("server disconnects the socket", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `42["disconnect-me"]`)
+		ws.expectText(t, "41")
+		// The Engine.IO session stays and its heartbeat goes on.
+		pings := atomic.LoadInt32(&ws.pings)
+		waitFor(t, "a ping after the DISCONNECT", func() bool { return atomic.LoadInt32(&ws.pings) > pings })
+		if n := namespaceSize(ts.io.sockets); n != 0 {
+			t.Errorf("io.sockets.sockets has %d sockets, want 0", n)
+		}
+		// The namespace can be joined again.
+		ws.sendText(t, "40")
+		connectReplySID(t, ws.nextText(t), "40")
+		ws.expectText(t, `42["auth",{}]`)
+	})
+	t.Run("client disconnects the socket", func(t *testing.T) {
+		ws, _ := dialSocketIO(t, ts)
+		ws.sendText(t, `40/custom,`)
+		connectReplySID(t, ws.nextText(t), "40/custom,")
+		ws.expectText(t, `42/custom,["auth",{}]`)
+		ws.sendText(t, "41/custom,")
+		waitFor(t, "/custom to forget the socket", func() bool { return namespaceSize(ts.io.Of("/custom")) == 0 })
+		// Events on / still work.
+		ws.sendText(t, `42["message","x"]`)
+		ws.expectText(t, `42["message-back","x"]`)
+	})
+}
+
+// TestJoinAfterDisconnect: a goroutine that holds a socket may call Join
+// after the socket disconnected; the adapter must not take it back. Bug:
+// Join added the id again, after onClose had taken it out of every room, so
+// the socket stayed in the room for good and in adapter.sids (TestRaceStress
+// found it).
+func TestJoinAfterDisconnect(t *testing.T) {
+	io := NewServer(testConfig())
+	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
+	c.connect("/", map[string]any{})
+	socket := c.nsps["/"]
+	socket.Join("lobby")
+	socket.Disconnect()
+	socket.Join("lobby")
+	socket.Join("later")
+	socket.Leave("lobby")
+	a := io.sockets.adapter
+	a.nsp.mu.Lock()
+	defer a.nsp.mu.Unlock()
+	if len(a.rooms) != 0 || len(a.sids) != 0 {
+		t.Errorf("after disconnect the adapter holds rooms %v and sids %v, want none", a.rooms, a.sids)
+	}
+}
+
+// === Adapter: socket registry and rooms =====================================
+
+// TestRoomsSorted: a socket's rooms come out sorted, whatever order it
+// joined them in (the join and leave acks of the contract send this list).
+func TestRoomsSorted(t *testing.T) {
+	io := NewServer(testConfig())
+	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
+	c.connect("/", map[string]any{})
+	s := c.nsps["/"]
+	s.Join("r5", "r3", "r1", "r4", "r2")
+	s.Leave("r4")
+	want := []string{"r1", "r2", "r3", "r5", string(s.id)}
+	sort.Strings(want)
+	if got := s.Rooms(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Rooms() = %q, want %q", got, want)
+	}
+}
+
+// TestBroadcastOperator checks who a broadcast reaches, without a network:
+// each socket's session is a polling session nobody reads, so what a
+// broadcast sent is still in its write buffer.
+func TestBroadcastOperator(t *testing.T) {
+	io := NewServer(testConfig())
+	sockets := map[string]*Socket{}
+	for _, name := range []string{"a", "b", "c"} {
+		r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
+		c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
+		c.connect("/", map[string]any{})
+		sockets[name] = c.nsps["/"]
+	}
+	sockets["a"].Join("r1")
+	sockets["b"].Join("r1", "r2")
+
+	received := func() string { // who got the event, emptying every queue
+		var who []string
+		for _, name := range []string{"a", "b", "c"} {
+			conn := sockets[name].client.conn
+			conn.mu.Lock()
+			for _, p := range conn.writeBuffer {
+				if string(p.data) == `2["x"]` {
+					who = append(who, name)
+				}
+			}
+			conn.writeBuffer = nil
+			conn.mu.Unlock()
+		}
+		return strings.Join(who, " ")
+	}
+	received() // the CONNECT replies
+
+	for _, tc := range []struct {
+		name string
+		emit func() error
+		want string
+	}{
+		{"io.emit: everyone", func() error { return io.sockets.Emit("x") }, "a b c"},
+		{"io.to(r1)", func() error { return io.To("r1").Emit("x") }, "a b"},
+		{"io.to(r1).to(r2): b once", func() error { return io.To("r1").To("r2").Emit("x") }, "a b"},
+		{"io.to(r1).except(r2)", func() error { return io.To("r1").Except("r2").Emit("x") }, "a"},
+		{"a.broadcast: all but a", func() error { return sockets["a"].Broadcast().Emit("x") }, "b c"},
+		{"a.to(r1): room but a", func() error { return sockets["a"].To("r1").Emit("x") }, "b"},
+		{"io.to(a's id): one socket", func() error { return io.To(Room(sockets["a"].id)).Emit("x") }, "a"},
+		{"empty room: no one", func() error { return io.To("nobody").Emit("x") }, ""},
+	} {
+		if err := tc.emit(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := received(); got != tc.want {
+			t.Errorf("%s reached %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestRooms(t *testing.T) {
+	ts := newTestServer(t)
+	a, aID := dialSocketIO(t, ts)
+	b, bID := dialSocketIO(t, ts)
+	c, _ := dialSocketIO(t, ts)
+
+	// join answers with the socket's rooms, sorted; its own id is one.
+	a.sendText(t, `421["join","room1"]`)
+	a.expectText(t, `431[`+sortedJSON(aID, "room1")+`]`)
+	b.sendText(t, `421["join","room1"]`)
+	b.expectText(t, `431[`+sortedJSON(bID, "room1")+`]`)
+
+	// to-room reaches the room but not the sender; c is not in it.
+	a.sendText(t, `42["to-room","room1","hi"]`)
+	b.expectText(t, `42["room-message","room1","hi"]`)
+	expectNothingPending(t, a)
+	expectNothingPending(t, c)
+
+	// broadcast reaches everyone but the sender.
+	c.sendText(t, `42["broadcast",{"from":"c"}]`)
+	a.expectText(t, `42["broadcast-back",{"from":"c"}]`)
+	b.expectText(t, `42["broadcast-back",{"from":"c"}]`)
+	expectNothingPending(t, c)
+
+	// chat goes to the whole namespace, sender included.
+	b.sendText(t, `42["chat","hello"]`)
+	for _, client := range []*wsClient{a, b, c} {
+		client.expectText(t, `42["chat",{"from":"`+bID+`","text":"hello"}]`)
+	}
+
+	// leave, and the room is a's alone again.
+	b.sendText(t, `422["leave","room1"]`)
+	b.expectText(t, `432[["`+bID+`"]]`)
+	a.sendText(t, `42["to-room","room1","again"]`)
+	expectNothingPending(t, a)
+	expectNothingPending(t, b)
+	expectNothingPending(t, c)
+}
+
 // TestRaceStress runs at once everything that shares state, for -race to
 // watch. Eight clients, half over websocket and half over polling, join and
 // leave rooms, send to rooms, broadcast, chat, ask for acks and answer the
@@ -2649,30 +2864,6 @@ func TestRaceStress(t *testing.T) {
 	}
 	waitFor(t, "every session to end", func() bool { return sessionCount(ts.io.eio) == 0 })
 	checkNoLeftovers(t, ts, clients)
-}
-
-// TestJoinAfterDisconnect: a goroutine that holds a socket may call Join
-// after the socket disconnected; the adapter must not take it back. Bug:
-// Join added the id again, after onClose had taken it out of every room, so
-// the socket stayed in the room for good and in adapter.sids (TestRaceStress
-// found it).
-func TestJoinAfterDisconnect(t *testing.T) {
-	io := NewServer(testConfig())
-	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
-	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
-	c.connect("/", map[string]any{})
-	socket := c.nsps["/"]
-	socket.Join("lobby")
-	socket.Disconnect()
-	socket.Join("lobby")
-	socket.Join("later")
-	socket.Leave("lobby")
-	a := io.sockets.adapter
-	a.nsp.mu.Lock()
-	defer a.nsp.mu.Unlock()
-	if len(a.rooms) != 0 || len(a.sids) != 0 {
-		t.Errorf("after disconnect the adapter holds rooms %v and sids %v, want none", a.rooms, a.sids)
-	}
 }
 
 // stressSockets copies a namespace's sockets, as a server loop would.
@@ -2843,68 +3034,6 @@ func stressRound(ts *testServer, websocketTransport bool, end int) error {
 	return err
 }
 
-// === Benchmarks =============================================================
-
-func BenchmarkPacketEncode(b *testing.B) {
-	packets := []struct {
-		name string
-		p    Packet
-	}{
-		{"event", Packet{Event, "/", noAck, []any{"chat", map[string]any{"from": "riIk7xPKPqrcmqVUAAAA", "text": "hello"}}}},
-		{"binary event", Packet{Event, "/custom", 7, []any{"upload", []byte{1, 2, 3}, map[string]any{"thumb": []byte{4, 5}}}}},
-	}
-	for _, tc := range packets {
-		b.Run(tc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				if _, err := tc.p.encode(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-func BenchmarkDecodePacket(b *testing.B) {
-	const text = `2["chat",{"from":"riIk7xPKPqrcmqVUAAAA","text":"hello"}]`
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if _, _, err := decodePacket([]byte(text)); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-var benchPackets = []eioPacket{
-	msg(`2["chat",{"from":"riIk7xPKPqrcmqVUAAAA","text":"hello é😀"}]`),
-	textPacket(eioPing, ""),
-	msg(`51-["upload",{"_placeholder":true,"num":0}]`),
-	bin(1, 2, 3, 4, 5, 6, 7, 8),
-}
-
-// The payload benchmarks decode what they encode: these are inputs, not
-// expected values, so building them with the encoder is fine here.
-func BenchmarkPayloadV4(b *testing.B) { benchmarkPayload(b, eioV4) }
-func BenchmarkPayloadV3(b *testing.B) { benchmarkPayload(b, eioV3) }
-
-func benchmarkPayload(b *testing.B, version *eioVersion) {
-	body, contentType := version.encodePayload(benchPackets, false)
-	b.Run("encode", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			version.encodePayload(benchPackets, false)
-		}
-	})
-	b.Run("decode", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			if _, err := version.decodePayload(body, contentType); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
 // BenchmarkBroadcast emits to a namespace of in-memory sockets: each is a
 // polling session that nobody reads, so the cost is encoding once plus
 // queueing per socket.
@@ -2939,1353 +3068,103 @@ func BenchmarkBroadcast(b *testing.B) {
 	}
 }
 
-// BenchmarkWebSocketRoundTrip drives the whole path a bench client takes:
-// a websocket frame in, the demo handler, a frame out, over a real TCP
-// connection. The client writes and reads raw frames from reused buffers,
-// so the allocations reported are the server's. -cpu 1 matches the pinned
-// bench (GOMAXPROCS=1).
-func BenchmarkWebSocketRoundTrip(b *testing.B) {
-	payload := `"` + strings.Repeat("x", 32) + `"`
-	for _, tc := range []struct{ name, send, want string }{
-		{"echo", `42["message",1,` + payload + `]`, `42["message-back",1,` + payload + `]`},
-		{"ack", `421["message-with-ack",1,` + payload + `]`, `431[1,` + payload + `]`},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			srv := NewServer(benchConfig())
-			registerDemoHandlers(srv.sockets)
-			hs := httptest.NewServer(newMux(srv, echoEngine(benchConfig())))
-			defer hs.Close()
-			c := dialRawWS(b, hs.URL)
-			defer c.conn.Close()
-			frame := c.maskedFrame(tc.send)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := c.conn.Write(frame); err != nil {
-					b.Fatal(err)
-				}
-				if got := c.readFrame(b); string(got) != tc.want {
-					b.Fatalf("got %q, want %q", got, tc.want)
-				}
-			}
-		})
-	}
-}
+// === Demo handlers ==========================================================
 
-// benchConfig is the server as the bench runs it: -quiet, default timings.
-func benchConfig() config {
-	cfg := defaultConfig()
-	cfg.quiet = true
-	return cfg
-}
-
-// rawWS is a websocket client that writes and reads frames by hand from
-// reused buffers, for benchmarks and memory measurements.
-type rawWS struct {
-	conn net.Conn
-	buf  []byte
-	hdr  [4]byte // a field, not a local: a local would escape through io.ReadFull
-	br   *bufio.Reader
-}
-
-// dialRawWS opens /socket.io/ over websocket and does the bench's connect
-// handshake: open, 40, 40{sid}, 42["auth",{}].
-func dialRawWS(tb testing.TB, baseURL string) *rawWS {
-	tb.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
-	if err != nil {
-		tb.Fatal(err)
+// TestDemoServer builds the server as main does, with newDemoServer and
+// newMux and nothing added (newTestServer adds /test), and uses every
+// namespace main serves: "/" and "/custom" with the demo handlers,
+// "/private" behind requireToken. Any other namespace is refused.
+func TestDemoServer(t *testing.T) {
+	io, engine := newDemoServer(testConfig())
+	io.mu.Lock()
+	var names []string
+	for name := range io.nsps {
+		names = append(names, name)
 	}
-	req := "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
-		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := io.WriteString(conn, req); err != nil {
-		tb.Fatal(err)
+	io.mu.Unlock()
+	sort.Strings(names)
+	if want := []string{"/", "/custom", "/private"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("newDemoServer serves %v, want %v", names, want)
 	}
-	c := &rawWS{conn: conn, br: bufio.NewReaderSize(conn, 4096)}
-	resp, err := http.ReadResponse(c.br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		tb.Fatalf("upgrade: %v %v", resp, err)
-	}
-	if open := c.readFrame(tb); len(open) == 0 || open[0] != '0' {
-		tb.Fatalf("open: %q", open)
-	}
-	if _, err := conn.Write(c.maskedFrame("40")); err != nil {
-		tb.Fatal(err)
-	}
-	if reply := c.readFrame(tb); !bytes.HasPrefix(reply, []byte(`40{"sid":`)) {
-		tb.Fatalf("connect reply: %q", reply)
-	}
-	if auth := c.readFrame(tb); string(auth) != `42["auth",{}]` {
-		tb.Fatalf("auth: %q", auth)
-	}
-	return c
-}
-
-// maskedFrame is a final text frame as a client sends it, masked with a
-// zero key (allowed, and the payload stays readable).
-func (c *rawWS) maskedFrame(text string) []byte {
-	if len(text) >= 126 {
-		panic("maskedFrame: short frames only")
-	}
-	return append([]byte{0x81, 0x80 | byte(len(text)), 0, 0, 0, 0}, text...)
-}
-
-// readFrame reads one unmasked server frame into c.buf; pings are answered.
-func (c *rawWS) readFrame(tb testing.TB) []byte {
-	for {
-		h := c.hdr[:2]
-		if _, err := io.ReadFull(c.br, h); err != nil {
-			tb.Fatal(err)
-		}
-		n := int(h[1] & 0x7f)
-		if n == 126 {
-			ext := c.hdr[2:4]
-			if _, err := io.ReadFull(c.br, ext); err != nil {
-				tb.Fatal(err)
-			}
-			n = int(ext[0])<<8 | int(ext[1])
-		} else if n == 127 {
-			tb.Fatal("readFrame: frame too long")
-		}
-		if cap(c.buf) < n {
-			c.buf = make([]byte, n)
-		}
-		c.buf = c.buf[:n]
-		if _, err := io.ReadFull(c.br, c.buf); err != nil {
-			tb.Fatal(err)
-		}
-		if string(c.buf) == "2" {
-			_, _ = c.conn.Write(c.maskedFrame("3"))
-			continue
-		}
-		return c.buf
-	}
-}
-
-// TestWebSocketBurst queues many packets, text and binary, while the write
-// loop is busy, so that they leave in batches (see batchConn): each must
-// still arrive as its own frame, whole and in order.
-func TestWebSocketBurst(t *testing.T) {
-	ts := newTestServer(t)
-	c, id := dialSocketIO(t, ts)
-	ts.io.sockets.mu.Lock()
-	socket := ts.io.sockets.sockets[SocketID(id)]
-	ts.io.sockets.mu.Unlock()
-	const n = 300
-	var pinging sync.WaitGroup // websocket-level pings: the server's reader answers them while writeLoop batches
-	pinging.Add(1)
-	go func() {
-		defer pinging.Done()
-		for i := 0; i < 50; i++ {
-			if err := c.conn.WriteControl(websocket.PingMessage, []byte("p"), time.Now().Add(wait)); err != nil {
-				t.Errorf("ping %d: %v", i, err)
-				return
-			}
-		}
-	}()
-	for i := 0; i < n; i++ {
-		if err := socket.Emit("tick", i, []byte{byte(i)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	defer pinging.Wait()
-	for i := 0; i < n; i++ {
-		c.expectText(t, fmt.Sprintf(`451-["tick",%d,{"_placeholder":true,"num":0}]`, i))
-		c.expectBinary(t, []byte{byte(i)})
-	}
-}
-
-// TestConnectTimeout: a 4.x session that joins no namespace within
-// connectTimeout is closed; one that joins in time stays.
-func TestConnectTimeout(t *testing.T) {
-	t.Parallel() // it mostly waits for timers
-	cfg := testConfig()
-	cfg.connectTimeout = 150 * time.Millisecond
-	io := NewServer(cfg)
-	srv := httptest.NewServer(newMux(io, echoEngine(cfg)))
-	defer srv.Close()
-	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-
-	dial := func() *websocket.Conn {
-		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = ws.SetReadDeadline(time.Now().Add(wait))
-		if _, open, err := ws.ReadMessage(); err != nil || open[0] != '0' {
-			t.Fatalf("open packet: %q, %v", open, err)
-		}
-		return ws
-	}
-	idle, joined := dial(), dial()
-	defer idle.Close()
-	defer joined.Close()
-	if err := joined.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
-		t.Fatal(err)
-	}
-	for { // the idle one is closed: its reads end in an error, never in a ping
-		_, frame, err := idle.ReadMessage()
-		if err != nil {
-			break
-		}
-		if string(frame) == "2" {
-			t.Fatalf("a session that joined nothing is still pinged after connectTimeout")
-		}
-	}
-	for { // the joined one gets its CONNECT reply, auth, and then a ping: it lives
-		_, frame, err := joined.ReadMessage()
-		if err != nil {
-			t.Fatalf("the session that joined was closed: %v", err)
-		}
-		if string(frame) == "2" {
-			break
-		}
-	}
-}
-
-// TestConnectPayloadV4: a 2.x client's CONNECT may carry a payload, but in
-// protocol v4 it is not auth: socket.handshake.auth stays {}.
-func TestConnectPayloadV4(t *testing.T) {
-	ts := newTestServer(t)
-	pc := openPolling(t, ts, "/socket.io/?EIO=3&transport=polling")
-	pc.expect(t, "40", `42["auth",{}]`)
-	pc.send(t, `40/custom,{"token":"letmein"}`)
-	pc.expect(t, "40/custom,", `42/custom,["auth",{}]`)
-}
-
-// TestOfAndConnectAlias: io.of("alias") is io.of("/alias"), and "connect"
-// is another name for "connection", as in socket.io.
-func TestOfAndConnectAlias(t *testing.T) {
-	ts := newTestServer(t)
-	nsp := ts.io.Of("alias")
-	if nsp != ts.io.Of("/alias") || nsp.name != "/alias" {
-		t.Errorf(`Of("alias") is %q, not Of("/alias")`, nsp.name)
-	}
-	joined := make(chan SocketID, 1)
-	nsp.On("connect", func(s *Socket) { joined <- s.id })
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	pc.send(t, `40/alias,`)
-	id := connectReplySID(t, pc.next(t), "40/alias,")
-	select {
-	case got := <-joined:
-		if string(got) != id {
-			t.Errorf("the connect handler got socket %q, want %q", got, id)
-		}
-	case <-time.After(wait):
-		t.Fatal(`the handler registered with On("connect") did not run`)
-	}
-}
-
-// TestDisconnectDropsAcks: a socket that disconnects forgets the acks it
-// was waiting for, so their functions (and what they hold) can go.
-func TestDisconnectDropsAcks(t *testing.T) {
-	io := NewServer(testConfig())
-	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
-	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
-	c.connect("/", map[string]any{})
-	s := c.nsps["/"]
-	if err := s.Emit("question", AckFunc(func(...any) { t.Error("an ack ran after the disconnect") })); err != nil {
-		t.Fatal(err)
-	}
-	s.onClose("client namespace disconnect")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.acks) != 0 {
-		t.Errorf("a disconnected socket still holds %d acks", len(s.acks))
-	}
-}
-
-// TestRoomsSorted: a socket's rooms come out sorted, whatever order it
-// joined them in (the join and leave acks of the contract send this list).
-func TestRoomsSorted(t *testing.T) {
-	io := NewServer(testConfig())
-	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
-	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
-	c.connect("/", map[string]any{})
-	s := c.nsps["/"]
-	s.Join("r5", "r3", "r1", "r4", "r2")
-	s.Leave("r4")
-	want := []string{"r1", "r2", "r3", "r5", string(s.id)}
-	sort.Strings(want)
-	if got := s.Rooms(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Rooms() = %q, want %q", got, want)
-	}
-}
-
-// TestAckAnswersOnce: a handler's ack answers the client once, however often
-// and from however many goroutines the handler calls it.
-func TestAckAnswersOnce(t *testing.T) {
-	io := NewServer(testConfig())
-	r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
-	c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
-	c.connect("/", map[string]any{})
-	var calls sync.WaitGroup
-	c.nsps["/"].On("twice", func(args []any, ack AckFunc) {
-		for i := 0; i < 3; i++ {
-			calls.Add(1)
-			go func() { defer calls.Done(); ack("answer") }()
-		}
-	})
-	c.nsps["/"].onEvent(Packet{Type: Event, Nsp: "/", ID: 5, Data: []any{"twice"}})
-	calls.Wait()
-	c.conn.mu.Lock()
-	defer c.conn.mu.Unlock()
-	var sent []string
-	for _, p := range c.conn.writeBuffer {
-		sent = append(sent, string(p.data))
-	}
-	if want := []string{`0{"sid":"` + string(c.nsps["/"].id) + `"}`, `35["answer"]`}; !reflect.DeepEqual(sent, want) {
-		t.Errorf("sent %q, want %q", sent, want)
-	}
-}
-
-// TestBroadcastOperator checks who a broadcast reaches, without a network:
-// each socket's session is a polling session nobody reads, so what a
-// broadcast sent is still in its write buffer.
-func TestBroadcastOperator(t *testing.T) {
-	io := NewServer(testConfig())
-	sockets := map[string]*Socket{}
-	for _, name := range []string{"a", "b", "c"} {
-		r := httptest.NewRequest("GET", "/socket.io/?EIO=4&transport=polling", nil)
-		c := newClient(io, newEIOSocket(io.eio, r, eioV4, "polling"))
-		c.connect("/", map[string]any{})
-		sockets[name] = c.nsps["/"]
-	}
-	sockets["a"].Join("r1")
-	sockets["b"].Join("r1", "r2")
-
-	received := func() string { // who got the event, emptying every queue
-		var who []string
-		for _, name := range []string{"a", "b", "c"} {
-			conn := sockets[name].client.conn
-			conn.mu.Lock()
-			for _, p := range conn.writeBuffer {
-				if string(p.data) == `2["x"]` {
-					who = append(who, name)
-				}
-			}
-			conn.writeBuffer = nil
-			conn.mu.Unlock()
-		}
-		return strings.Join(who, " ")
-	}
-	received() // the CONNECT replies
-
-	for _, tc := range []struct {
-		name string
-		emit func() error
-		want string
-	}{
-		{"io.emit: everyone", func() error { return io.sockets.Emit("x") }, "a b c"},
-		{"io.to(r1)", func() error { return io.To("r1").Emit("x") }, "a b"},
-		{"io.to(r1).to(r2): b once", func() error { return io.To("r1").To("r2").Emit("x") }, "a b"},
-		{"io.to(r1).except(r2)", func() error { return io.To("r1").Except("r2").Emit("x") }, "a"},
-		{"a.broadcast: all but a", func() error { return sockets["a"].Broadcast().Emit("x") }, "b c"},
-		{"a.to(r1): room but a", func() error { return sockets["a"].To("r1").Emit("x") }, "b"},
-		{"io.to(a's id): one socket", func() error { return io.To(Room(sockets["a"].id)).Emit("x") }, "a"},
-		{"empty room: no one", func() error { return io.To("nobody").Emit("x") }, ""},
-	} {
-		if err := tc.emit(); err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		if got := received(); got != tc.want {
-			t.Errorf("%s reached %q, want %q", tc.name, got, tc.want)
-		}
-	}
-}
-
-// === Origins, HTTP timeouts and shutdown ===================================
-
-// TestOrigins checks -cors-origin on both transports. Without it, as with
-// socket.io 4's defaults, a page from elsewhere gets no CORS headers but its
-// websocket is accepted; with it, only the listed origins get in.
-func TestOrigins(t *testing.T) {
-	const good, evil = "http://good.example", "http://evil.example"
-	request := func(ts *testServer, method, path, origin string, header ...string) httpResult {
-		req, _ := http.NewRequest(method, ts.URL+path, nil)
-		req.Header.Set("Origin", origin)
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		resp, err := ts.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return httpResult{status: resp.StatusCode, header: resp.Header, body: string(b)}
-	}
-	dial := func(ts *testServer, origin string) int {
-		h := http.Header{"Origin": {origin}}
-		conn, resp, _ := websocket.DefaultDialer.Dial(ts.wsURL("/socket.io/?EIO=4&transport=websocket"), h)
-		if conn != nil {
-			conn.Close()
-		}
-		if resp == nil {
-			return 0
-		}
-		return resp.StatusCode
-	}
-	const handshake = "/socket.io/?EIO=4&transport=polling"
-
-	t.Run("no setting", func(t *testing.T) {
-		ts := newTestServer(t)
-		r := request(ts, "GET", handshake, evil)
-		if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "" {
-			t.Errorf("polling from %s: %d, CORS %q; want 200 and no CORS headers", evil, r.status, r.header.Get("Access-Control-Allow-Origin"))
-		}
-		if status := dial(ts, evil); status != 101 {
-			t.Errorf("websocket from %s: %d, want 101", evil, status)
-		}
-	})
-	t.Run("a list", func(t *testing.T) {
-		cfg := testConfig()
-		cfg.corsOrigin = good
-		ts := newTestServerWith(t, cfg)
-		r := request(ts, "GET", handshake, good)
-		if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != good || r.header.Get("Access-Control-Allow-Credentials") != "true" {
-			t.Errorf("polling from %s: %d %v, want 200 with CORS headers", good, r.status, r.header)
-		}
-		pre := request(ts, "OPTIONS", handshake+"&sid=x", good, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
-		if pre.status != 204 || pre.header.Get("Access-Control-Allow-Methods") != "GET, POST" || pre.header.Get("Access-Control-Allow-Headers") != "content-type" {
-			t.Errorf("preflight: %d %v, want 204 allowing GET, POST and content-type", pre.status, pre.header)
-		}
-		expect(t, request(ts, "GET", handshake, evil), 403, `{"code":4,"message":"Forbidden"}`)
-		if status := dial(ts, good); status != 101 {
-			t.Errorf("websocket from %s: %d, want 101", good, status)
-		}
-		if status := dial(ts, evil); status != 403 {
-			t.Errorf("websocket from %s: %d, want 403", evil, status)
-		}
-		if r := request(ts, "GET", handshake, ts.URL); r.status != 200 {
-			t.Errorf("the server's own page: %d, want 200", r.status)
-		}
-		expect(t, ts.get(t, "/socket.io/?EIO=4&transport=abc"), 400, errorTransportUnknown) // no Origin: curl, or a Node client
-	})
-	t.Run("any", func(t *testing.T) {
-		cfg := testConfig()
-		cfg.corsOrigin = "*"
-		ts := newTestServerWith(t, cfg)
-		if r := request(ts, "GET", handshake, evil); r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != evil {
-			t.Errorf("polling from %s: %d %v, want 200 with CORS headers", evil, r.status, r.header)
-		}
-	})
-}
-
-// TestHTTPTimeouts runs newHTTPServer's timeouts, shortened: a client that
-// sends half a request line, and one that idles after a response, are both
-// cut off.
-func TestHTTPTimeouts(t *testing.T) {
-	t.Parallel() // it mostly waits for timers
-	srv := newHTTPServer(http.NotFoundHandler())
-	if srv.ReadHeaderTimeout <= 0 || srv.IdleTimeout <= 0 {
-		t.Fatalf("ReadHeaderTimeout %v, IdleTimeout %v: want both set", srv.ReadHeaderTimeout, srv.IdleTimeout)
-	}
-	srv.ReadHeaderTimeout, srv.IdleTimeout = 100*time.Millisecond, 100*time.Millisecond
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	closedAfter := func(t *testing.T, request string, responses int) time.Duration {
-		conn, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(wait))
-		fmt.Fprint(conn, request)
-		start := time.Now()
-		r := bufio.NewReader(conn)
-		for i := 0; i < responses; i++ {
-			resp, err := http.ReadResponse(r, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			start = time.Now()
-		}
-		rest, err := io.ReadAll(r) // net/http may answer 400 to a half request first
-		if err != nil || len(rest) > 0 && !strings.HasPrefix(string(rest), "HTTP/1.1 400") {
-			t.Fatalf("read %q, %v; want the server to close the connection", rest, err)
-		}
-		return time.Since(start)
-	}
-	t.Run("half a request line", func(t *testing.T) {
-		if d := closedAfter(t, "GET /socket.io/?EIO=4", 0); d < 90*time.Millisecond {
-			t.Errorf("closed after %v, before ReadHeaderTimeout", d)
-		}
-	})
-	t.Run("idle after a response", func(t *testing.T) {
-		if d := closedAfter(t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1); d < 90*time.Millisecond {
-			t.Errorf("closed after %v, before IdleTimeout", d)
-		}
-	})
-}
-
-// TestTraceFlag runs the binary with -trace, as main wires it: the frames of
-// both endpoints, Socket.IO's and the echo engine's, are logged explained.
-func TestTraceFlag(t *testing.T) {
-	t.Parallel() // it mostly waits for the build
-	bin := filepath.Join(t.TempDir(), "sio")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	var stderr lockedBuffer
-	cmd := exec.Command(bin, "-quiet", "-trace", "-host", "127.0.0.1", "-port", port)
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-
-	ts := &testServer{Server: &httptest.Server{URL: "http://127.0.0.1:" + port}, client: &http.Client{Timeout: wait}}
-	waitFor(t, "the binary to listen", func() bool { return ts.request("GET", "/", "", "").err == nil })
-	for _, tc := range []struct{ path, packet, explained string }{
-		{"/socket.io/?EIO=4&transport=polling", "40", "Engine.IO 4 message · Socket.IO 0 connect · namespace /"},
-		{"/engine.io/?EIO=4&transport=polling", "4hello", "Engine.IO 4 message"},
-	} {
-		pc := openPolling(t, ts, tc.path)
-		pc.send(t, tc.packet)
-		want := pc.sid + " → " + tc.packet + "   " + tc.explained
-		waitFor(t, "the trace of "+tc.path, func() bool { return strings.Contains(stderr.String(), want) })
-	}
-}
-
-// TestShutdown runs the binary as `go run .` would, holds a polling and a
-// websocket client, and sends SIGTERM: the held GET gets the close packet,
-// the websocket gets it too and then a close frame 1001 (going away), and
-// the process exits 0.
-func TestShutdown(t *testing.T) {
-	t.Parallel() // it mostly waits for timers
-	bin := filepath.Join(t.TempDir(), "sio")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	cmd := exec.Command(bin, "-quiet", "-host", "127.0.0.1", "-port", port)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	ts := &testServer{Server: &httptest.Server{URL: "http://127.0.0.1:" + port}, client: &http.Client{Timeout: wait}}
-	waitFor(t, "the binary to listen", func() bool { return ts.request("GET", "/", "", "").err == nil })
-	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
-	ws, _, err := tryDialWS(ts, "/socket.io/?EIO=4&transport=websocket", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parseOpen(t, ws.nextText(t))
-	held := pc.getAsync()
-	time.Sleep(200 * time.Millisecond) // another process: let its server take the GET and hold it
-
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	expect(t, receive(t, held), 200, "1")
-	ws.expectText(t, "1")
-	if err := ws.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
-		t.Errorf("websocket: %v, want close 1001 (going away)", err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("exit: %v, want status 0", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Error("still running 5 s after SIGTERM")
-	}
-}
-
-// === Helpers ================================================================
-
-// lockedBuffer collects a child process's output while a test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[K ~string, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
-}
-
-// sessionCount is engine.io's clientsCount: the sessions an endpoint holds.
-func sessionCount(srv *eioServer) int {
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
-	return len(srv.clients)
-}
-
-// wait bounds every wait in these tests: a read, a request, a condition.
-const wait = 3 * time.Second
-
-// samePacket compares Engine.IO packets by content: an empty payload equals
-// a missing one.
-func samePacket(a, b eioPacket) bool {
-	return a.typ == b.typ && a.binary == b.binary && bytes.Equal(a.data, b.data)
-}
-
-func samePackets(a, b []eioPacket) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !samePacket(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func showPacket(p eioPacket) string {
-	if p.binary {
-		return fmt.Sprintf("binary<% x>", p.data)
-	}
-	return fmt.Sprintf("%q", string(p.appendText(nil)))
-}
-
-func showPackets(ps []eioPacket) string {
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		parts[i] = showPacket(p)
-	}
-	return "[" + strings.Join(parts, " ") + "]"
-}
-
-// eioFrame reads a wire frame as the server does: text through the
-// Engine.IO decoder, which must find a message; binary as it is.
-func eioFrame(t *testing.T, f wireFrame) eioPacket {
-	t.Helper()
-	if f.binary != nil {
-		return binaryPacket(f.binary)
-	}
-	p, err := decodeTextPacket([]byte(f.text), "b")
-	if err != nil || p.typ != eioMessage {
-		t.Fatalf("%q is not an Engine.IO message: %v", f.text, err)
-	}
-	return p
-}
-
-// checkEncode encodes p into frames as a websocket carries them.
-func checkEncode(t *testing.T, p Packet, want []wireFrame) {
-	t.Helper()
-	packets, err := p.encode()
-	if err != nil {
-		t.Fatalf("encode: %v", err)
-	}
-	var got []wireFrame
-	for _, ep := range packets {
-		messageType, data := eioV4.encodeFrame(ep, true)
-		if messageType == websocket.BinaryMessage {
-			got = append(got, att(data...))
-		} else {
-			got = append(got, txt(string(data)))
-		}
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %+v\nwant %+v", got, want)
-	}
-}
-
-// checkDecode feeds frames to a decoder: only the last completes the packet.
-func checkDecode(t *testing.T, frames []wireFrame, want Packet) {
-	t.Helper()
-	if _, n, err := decodePacket([]byte(frames[0].text[1:])); err != nil || n != len(frames)-1 {
-		t.Errorf("decodePacket: %d attachments, %v; want %d", n, err, len(frames)-1)
-	}
-	var d decoder
-	for i, f := range frames {
-		p, err := d.add(eioFrame(t, f))
-		switch {
-		case err != nil:
-			t.Fatalf("frame %d: %v", i, err)
-		case i < len(frames)-1 && p != nil:
-			t.Fatalf("frame %d completed a packet, %d attachments still due", i, len(frames)-1-i)
-		case i == len(frames)-1 && p == nil:
-			t.Fatalf("the last frame did not complete the packet")
-		case i == len(frames)-1 && !reflect.DeepEqual(*p, want):
-			t.Errorf("got %#v\nwant %#v", *p, want)
-		}
-	}
-}
-
-// testServer is the whole server of main, on a local port: Socket.IO at
-// /socket.io/ with the demo handlers on / and /custom, the echo engine at
-// /engine.io/, and a namespace /test for these tests only.
-type testServer struct {
-	*httptest.Server
-	io      *Server
-	engine  *eioServer
-	client  *http.Client // its own transport, so its connections can be closed
-	records chan []any   // arguments of "record" events on /test
-	answers chan []any   // the client's acks to "question" on /test
-}
-
-func newTestServer(t *testing.T) *testServer {
-	t.Helper()
-	return newTestServerWith(t, testConfig())
-}
-
-// newTestServerWith is newTestServer with other settings.
-func newTestServerWith(t *testing.T, cfg config) *testServer {
-	t.Helper()
-	io, engine := newDemoServer(cfg)
-	ts := &testServer{io: io, engine: engine, records: make(chan []any, 16), answers: make(chan []any, 16)}
-	io.Of("/test").On("connection", func(socket *Socket) {
-		socket.On("record", func(args []any, _ AckFunc) { ts.records <- args })
-		socket.On("ask", func(args []any, _ AckFunc) {
-			answer := AckFunc(func(res ...any) { ts.answers <- res })
-			_ = socket.Emit("question", append(args, answer)...)
-		})
-	})
-	ts.Server = httptest.NewServer(newMux(io, ts.engine))
-	ts.client = &http.Client{Timeout: wait, Transport: &http.Transport{}}
+	ts := &testServer{Server: httptest.NewServer(newMux(io, engine)), io: io, engine: engine,
+		client: &http.Client{Timeout: wait, Transport: &http.Transport{}}}
 	t.Cleanup(func() {
 		ts.client.CloseIdleConnections()
 		ts.Server.Close()
 	})
-	return ts
+
+	ws, _ := dialSocketIO(t, ts) // "/": CONNECT, then the auth event
+	ws.sendText(t, `421["message-with-ack","a"]`)
+	ws.expectText(t, `431["a"]`)
+
+	ws.sendText(t, `40/custom,`)
+	connectReplySID(t, ws.nextText(t), "40/custom,")
+	ws.expectText(t, `42/custom,["auth",{}]`)
+	ws.sendText(t, `42/custom,["message","b"]`)
+	ws.expectText(t, `42/custom,["message-back","b"]`)
+
+	ws.sendText(t, `40/private,`)
+	ws.expectText(t, `44/private,{"data":{"expected":"token letmein"},"message":"not authorized"}`)
+	ws.sendText(t, `40/private,{"token":"letmein"}`)
+	connectReplySID(t, ws.nextText(t), "40/private,")
+	ws.expectText(t, `42/private,["auth",{"token":"letmein"}]`)
+	ws.sendText(t, `42/private,1["message-with-ack","c"]`)
+	ws.expectText(t, `43/private,1["c"]`)
+
+	ws.sendText(t, `40/test,`)
+	ws.expectText(t, `44/test,{"message":"Invalid namespace"}`)
+
+	echo := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
+	expect(t, echo.post(t, "4d"), 200, "ok")
+	expect(t, echo.get(t), 200, "4d")
 }
 
-func (ts *testServer) wsURL(path string) string {
-	return "ws" + strings.TrimPrefix(ts.URL, "http") + path
-}
-
-// httpResult is an answer to a request, or the error that stopped it.
-type httpResult struct {
-	status int
-	header http.Header
-	body   string
-	err    error
-}
-
-// request needs no *testing.T, so any goroutine may call it.
-func (ts *testServer) request(method, path, contentType, body string) httpResult {
-	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
-	if err != nil {
-		return httpResult{err: err}
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := ts.client.Do(req)
-	if err != nil {
-		return httpResult{err: err}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return httpResult{status: resp.StatusCode, header: resp.Header, body: string(b), err: err}
-}
-
-func (ts *testServer) do(t *testing.T, method, path, contentType, body string) httpResult {
-	t.Helper()
-	r := ts.request(method, path, contentType, body)
-	if r.err != nil {
-		t.Fatalf("%s %s: %v", method, path, r.err)
-	}
-	return r
-}
-
-func (ts *testServer) get(t *testing.T, path string) httpResult {
-	t.Helper()
-	return ts.do(t, "GET", path, "", "")
-}
-
-func (ts *testServer) post(t *testing.T, path, body string) httpResult {
-	t.Helper()
-	return ts.do(t, "POST", path, textBody, body)
-}
-
-// receive waits for an answer from another goroutine.
-func receive(t *testing.T, ch <-chan httpResult) httpResult {
-	t.Helper()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			t.Fatalf("request: %v", r.err)
+func TestEchoEngine(t *testing.T) {
+	ts := newTestServer(t)
+	t.Run("v4 polling", func(t *testing.T) {
+		pc := openPolling(t, ts, "/engine.io/?EIO=4&transport=polling")
+		expect(t, pc.post(t, "4test1\x1e4test2\x1e4test3"), 200, "ok")
+		expect(t, pc.get(t), 200, "4test1\x1e4test2\x1e4test3")
+		expect(t, pc.post(t, "4hello\x1ebAQIDBA=="), 200, "ok")
+		expect(t, pc.get(t), 200, "4hello\x1ebAQIDBA==")
+	})
+	t.Run("v4 websocket", func(t *testing.T) {
+		ws := dialWS(t, ts, "/engine.io/?EIO=4&transport=websocket", true)
+		ws.nextText(t) // open
+		ws.sendText(t, "4hello")
+		ws.expectText(t, "4hello")
+		ws.sendBinary(t, []byte{1, 2, 3, 4})
+		ws.expectBinary(t, []byte{1, 2, 3, 4})
+	})
+	t.Run("v3 polling", func(t *testing.T) {
+		pc := openPolling(t, ts, "/engine.io/?EIO=3&transport=polling")
+		expect(t, pc.post(t, "6:4hello"), 200, "ok")
+		expect(t, pc.get(t), 200, "6:4hello")
+		// Binary sent as b4 comes back in the binary encoding: this client can read it.
+		expect(t, pc.post(t, "6:4hello10:b4AQIDBA=="), 200, "ok")
+		got := pc.get(t)
+		want := "\x00\x06\xff4hello\x01\x05\xff\x04\x01\x02\x03\x04"
+		if got.body != want || got.header.Get("Content-Type") != "application/octet-stream" {
+			t.Errorf("got %s % x, want application/octet-stream % x", got.header.Get("Content-Type"), got.body, want)
 		}
-		return r
-	case <-time.After(wait):
-		t.Fatalf("no answer within %v", wait)
-	}
-	return httpResult{}
-}
-
-func expect(t *testing.T, r httpResult, status int, body string) {
-	t.Helper()
-	if r.status != status || r.body != body {
-		t.Errorf("got %d %q, want %d %q", r.status, r.body, status, body)
-	}
-}
-
-// checkTimedOut checks when a silent client's session ended: not before
-// pingInterval+pingTimeout (500ms), and with no grace period after it (the
-// bound is loose, for slow machines).
-func checkTimedOut(t *testing.T, elapsed time.Duration) {
-	t.Helper()
-	if elapsed < 500*time.Millisecond || elapsed > 1500*time.Millisecond {
-		t.Errorf("the session closed after %v, want pingInterval+pingTimeout (500ms)", elapsed)
-	}
-}
-
-// waitFor polls cond until it holds, or fails the test after wait.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-// pollClient is a tiny long-polling client for Engine.IO v3 or v4.
-type pollClient struct {
-	ts        *testServer
-	srv       *eioServer // the server side, to look at the session
-	eio       int        // 3 or 4
-	path      string     // the endpoint, query and sid of every request
-	sid       string
-	handshake httpResult
-	open      map[string]json.RawMessage // the open packet's JSON
-	pending   []string                   // packets received and not yet read
-}
-
-// openPolling handshakes at path (with its EIO and transport query) and
-// closes the session when the test ends.
-func openPolling(t *testing.T, ts *testServer, path string) *pollClient {
-	t.Helper()
-	pc := &pollClient{ts: ts, eio: 4}
-	switch {
-	case ts.io == nil: // a server in another process
-	case strings.HasPrefix(path, "/engine.io/"):
-		pc.srv = ts.engine
-	default:
-		pc.srv = ts.io.eio
-	}
-	if strings.Contains(path, "EIO=3") {
-		pc.eio = 3
-	}
-	pc.handshake = ts.get(t, path)
-	packets := splitPayload(pc.eio, pc.handshake.body)
-	if pc.handshake.status != 200 || len(packets) == 0 {
-		t.Fatalf("handshake: %d %q, want 200 and the open packet", pc.handshake.status, pc.handshake.body)
-	}
-	pc.open = parseOpen(t, packets[0])
-	pc.pending = packets[1:] // what the server queued meanwhile: a 2.x client's CONNECT
-	if err := json.Unmarshal(pc.open["sid"], &pc.sid); err != nil {
-		t.Fatalf("sid in %s: %v", packets[0], err)
-	}
-	pc.path = path + "&sid=" + pc.sid
-	t.Cleanup(pc.close)
-	return pc
-}
-
-// close sends the close packet; the session may be gone already.
-func (pc *pollClient) close() {
-	pc.ts.request("POST", pc.path, textBody, joinPayload(pc.eio, "1"))
-}
-
-func (pc *pollClient) get(t *testing.T) httpResult {
-	t.Helper()
-	return pc.ts.get(t, pc.path)
-}
-
-func (pc *pollClient) post(t *testing.T, body string) httpResult {
-	t.Helper()
-	return pc.ts.post(t, pc.path, body)
-}
-
-// expectLastGET checks how a closed session ends: its last GET gets a
-// payload that ends in last (a close 1, or a noop 6 when the client closed
-// it), and after that the sid is unknown.
-func (pc *pollClient) expectLastGET(t *testing.T, last string) {
-	t.Helper()
-	r := pc.get(t)
-	if packets := splitPayload(pc.eio, r.body); r.status != 200 || len(packets) == 0 || packets[len(packets)-1] != last[strings.IndexByte(last, ':')+1:] {
-		t.Errorf("last GET: %d %q, want 200 ending in %q", r.status, r.body, last)
-	}
-	expect(t, pc.get(t), 400, errorSessionUnknown)
-}
-
-// sessionOpen reports whether an Engine.IO session is there and open.
-func sessionOpen(srv *eioServer, sid string) bool {
-	s := srv.lookup(eioSID(sid))
-	if s == nil {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.readyState == "open"
-}
-
-// getAsync sends a GET from another goroutine.
-func (pc *pollClient) getAsync() <-chan httpResult {
-	ch := make(chan httpResult, 1)
-	go func() { ch <- pc.ts.request("GET", pc.path, "", "") }()
-	return ch
-}
-
-// waitHeld waits until the server holds a GET of this session open.
-func (pc *pollClient) waitHeld(t *testing.T) {
-	t.Helper()
-	waitFor(t, "the server to hold the GET", func() bool {
-		s := pc.srv.lookup(eioSID(pc.sid))
-		if s == nil {
-			return false
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.pollWaiting
+	})
+	t.Run("v3 websocket", func(t *testing.T) {
+		ws := dialWS(t, ts, "/engine.io/?EIO=3&transport=websocket", false)
+		ws.nextText(t) // open
+		ws.sendBinary(t, []byte{4, 1, 2, 3, 4})
+		ws.expectBinary(t, []byte{4, 1, 2, 3, 4})
+		ws.sendText(t, "4é😀")
+		ws.expectText(t, "4é😀")
+	})
+	t.Run("v3 websocket, b64=1", func(t *testing.T) {
+		ws := dialWS(t, ts, "/engine.io/?EIO=3&transport=websocket&b64=1", false)
+		ws.nextText(t) // open
+		ws.sendBinary(t, []byte{4, 1, 2, 3})
+		ws.expectText(t, "b4AQID") // this client reads no binary: base64 text
 	})
 }
 
-// send POSTs packets as one payload.
-func (pc *pollClient) send(t *testing.T, packets ...string) {
-	t.Helper()
-	expect(t, pc.post(t, joinPayload(pc.eio, packets...)), 200, "ok")
-}
-
-// next returns the next packet from the server, answering v4 pings on the
-// way as a client must.
-func (pc *pollClient) next(t *testing.T) string {
-	t.Helper()
-	for {
-		for len(pc.pending) == 0 {
-			r := pc.get(t)
-			if r.status != 200 {
-				t.Fatalf("GET: %d %q", r.status, r.body)
-			}
-			pc.pending = splitPayload(pc.eio, r.body)
-		}
-		p := pc.pending[0]
-		pc.pending = pc.pending[1:]
-		if p == "2" && pc.eio == 4 {
-			pc.send(t, "3")
-			continue
-		}
-		return p
-	}
-}
-
-func (pc *pollClient) expect(t *testing.T, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if got := pc.next(t); got != w {
-			t.Fatalf("got %q, want %q", got, w)
-		}
-	}
-}
-
-// splitPayload splits a text payload the client's way, independent of the
-// server's decoder: v4 at \x1e, v3 by lengths in UTF-16 units.
-func splitPayload(eio int, body string) []string {
-	if eio == 4 {
-		return strings.Split(body, "\x1e")
-	}
-	var packets []string
-	for body != "" {
-		length, rest, _ := strings.Cut(body, ":")
-		units, err := strconv.Atoi(length)
-		if err != nil {
-			return append(packets, "<bad v3 payload "+body+">")
-		}
-		end := 0
-		for units > 0 && end < len(rest) {
-			r, size := utf8.DecodeRuneInString(rest[end:])
-			units -= len(utf16.Encode([]rune{r}))
-			end += size
-		}
-		packets = append(packets, rest[:end])
-		body = rest[end:]
-	}
-	return packets
-}
-
-// joinPayload is the other half of splitPayload.
-func joinPayload(eio int, packets ...string) string {
-	if eio == 4 {
-		return strings.Join(packets, "\x1e")
-	}
-	var b strings.Builder
-	for _, p := range packets {
-		fmt.Fprintf(&b, "%d:%s", len(utf16.Encode([]rune(p))), p)
-	}
-	return b.String()
-}
-
-func parseOpen(t *testing.T, packet string) map[string]json.RawMessage {
-	t.Helper()
-	open := map[string]json.RawMessage{}
-	if !strings.HasPrefix(packet, "0") || json.Unmarshal([]byte(packet[1:]), &open) != nil {
-		t.Fatalf("got %q, want an open packet", packet)
-	}
-	return open
-}
-
-// checkOpen checks the handshake's exact key set and the test timings.
-func checkOpen(t *testing.T, open map[string]json.RawMessage, keys []string, upgrades string) {
-	t.Helper()
-	var got []string
-	for k := range open {
-		got = append(got, k)
-	}
-	sort.Strings(got)
-	if !reflect.DeepEqual(got, keys) {
-		t.Errorf("open packet keys %v, want exactly %v", got, keys)
-	}
-	var sid string
-	_ = json.Unmarshal(open["sid"], &sid)
-	if len(sid) != 20 || strings.Trim(sid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
-		t.Errorf("sid %q, want 20 URL-safe characters", sid)
-	}
-	want := map[string]string{"upgrades": upgrades, "pingInterval": "300", "pingTimeout": "200", "maxPayload": "1000000"}
-	for _, k := range keys {
-		if w, ok := want[k]; ok && string(open[k]) != w {
-			t.Errorf("%s: %s, want %s", k, open[k], w)
-		}
-	}
-}
-
-// connectReplySID checks a v5 CONNECT reply, prefix then {"sid":…} and
-// nothing more, and returns the socket id.
-func connectReplySID(t *testing.T, packet, prefix string) string {
-	t.Helper()
-	var reply map[string]any
-	js := strings.TrimPrefix(packet, prefix)
-	if js == packet || json.Unmarshal([]byte(js), &reply) != nil || len(reply) != 1 {
-		t.Fatalf("got %q, want %s{\"sid\":…}", packet, prefix)
-	}
-	sid, _ := reply["sid"].(string)
-	if len(sid) != 20 {
-		t.Fatalf("got %q, want a 20-character socket id", packet)
-	}
-	return sid
-}
-
-// sortedJSON writes strings as a sorted JSON array, like a rooms ack.
-func sortedJSON(s ...string) string {
-	sort.Strings(s)
-	js, _ := json.Marshal(s)
-	return string(js)
-}
-
-func namespaceSize(nsp *Namespace) int {
-	nsp.mu.Lock()
-	defer nsp.mu.Unlock()
-	return len(nsp.sockets)
-}
-
-func namespaceHas(nsp *Namespace, id SocketID) bool {
-	nsp.mu.Lock()
-	defer nsp.mu.Unlock()
-	return nsp.sockets[id] != nil
-}
-
-// clientRecorder keeps the client of every socket that connected, so that
-// a test can look at client.nsps after the sessions are gone.
-type clientRecorder struct {
-	mu      sync.Mutex
-	clients map[*client]bool
-}
-
-// recordClients starts recording on every namespace io has now.
-func recordClients(io *Server) *clientRecorder {
-	rec := &clientRecorder{clients: map[*client]bool{}}
-	io.mu.Lock()
-	defer io.mu.Unlock()
-	for _, nsp := range io.nsps {
-		nsp.On("connection", func(s *Socket) {
-			rec.mu.Lock()
-			defer rec.mu.Unlock()
-			rec.clients[s.client] = true
-		})
-	}
-	return rec
-}
-
-// checkNoLeftovers checks that no trace of a finished session is left in
-// any registry: io.eio.clients and the echo engine's, every namespace's
-// sockets, every adapter's rooms and sids (a socket left there still gets
-// broadcasts), and the nsps of every client recorded.
-func checkNoLeftovers(t *testing.T, ts *testServer, rec *clientRecorder) {
-	t.Helper()
-	for _, e := range []*eioServer{ts.io.eio, ts.engine} {
-		if n := sessionCount(e); n != 0 {
-			t.Errorf("%d sessions are still in eioServer.clients", n)
-		}
-	}
-	ts.io.mu.Lock()
-	nsps := make([]*Namespace, 0, len(ts.io.nsps))
-	for _, nsp := range ts.io.nsps {
-		nsps = append(nsps, nsp)
-	}
-	ts.io.mu.Unlock()
-	for _, nsp := range nsps {
-		if n := namespaceSize(nsp); n != 0 {
-			t.Errorf("%s: %d sockets are still in Namespace.sockets", nsp.name, n)
-		}
-		a := nsp.adapter
-		a.nsp.mu.Lock()
-		rooms, sids := sortedKeys(a.rooms), sortedKeys(a.sids)
-		a.nsp.mu.Unlock()
-		if len(rooms) != 0 || len(sids) != 0 {
-			t.Errorf("%s: the adapter still holds %d rooms %v… and %d socket ids %v…",
-				nsp.name, len(rooms), firstFew(rooms), len(sids), firstFew(sids))
-		}
-	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	for c := range rec.clients {
-		c.mu.Lock()
-		left := sortedKeys(c.nsps)
-		c.mu.Unlock()
-		if len(left) != 0 {
-			t.Errorf("client of session %s still has sockets in %v", c.conn.sid, left)
-		}
-	}
-}
-
-// firstFew shortens a list for a failure message.
-func firstFew[T any](list []T) []T {
-	if len(list) > 3 {
-		return list[:3]
-	}
-	return list
-}
-
-// checkGoroutines waits until no more goroutines run than before the test
-// started its clients, and shows them all if some stay.
-func checkGoroutines(t *testing.T, baseline int) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for runtime.NumGoroutine() > baseline {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, %d before the clients came:\n%s", runtime.NumGoroutine(), baseline, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func expectAnswer(t *testing.T, ts *testServer, want []any) {
-	t.Helper()
-	select {
-	case got := <-ts.answers:
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("ack callback got %#v, want %#v", got, want)
-		}
-	case <-time.After(wait):
-		t.Errorf("the ack callback was not called")
-	}
-}
-
-// expectNothingPending checks that nothing reached the client: the next
-// frame it gets is the answer to a message it sends now, which the server
-// queues after anything sent to it before.
-func expectNothingPending(t *testing.T, c *wsClient) {
-	t.Helper()
-	c.sendText(t, `42["message","marker"]`)
-	c.expectText(t, `42["message-back","marker"]`)
-}
-
-// wsFrame is one websocket message.
-type wsFrame struct {
-	binary bool
-	data   []byte
-}
-
-// wsClient is a websocket client whose reader runs in its own goroutine,
-// so that every read in a test can have a deadline. With autoPong it answers
-// the server's pings itself and counts them.
-type wsClient struct {
-	conn      *websocket.Conn
-	autoPong  bool
-	frames    chan wsFrame // closed when the connection ends
-	quit      chan struct{}
-	pings     int32      // pings answered, read with atomic
-	readErr   error      // why the connection ended; read it after frames is closed
-	writeMu   sync.Mutex // one writer at a time, as gorilla/websocket requires
-	reader    sync.WaitGroup
-	closeOnce sync.Once
-}
-
-func dialSocketIO(t *testing.T, ts *testServer) (*wsClient, string) {
-	t.Helper()
-	c := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
-	parseOpen(t, c.nextText(t))
-	c.sendText(t, "40")
-	id := connectReplySID(t, c.nextText(t), "40")
-	c.expectText(t, `42["auth",{}]`)
-	return c, id
-}
-
-func dialWS(t *testing.T, ts *testServer, path string, autoPong bool) *wsClient {
-	t.Helper()
-	c, _, err := tryDialWS(ts, path, autoPong)
-	if err != nil {
-		t.Fatalf("dial %s: %v", path, err)
-	}
-	t.Cleanup(c.close)
-	return c
-}
-
-func tryDialWS(ts *testServer, path string, autoPong bool) (*wsClient, *http.Response, error) {
-	dialer := websocket.Dialer{HandshakeTimeout: wait}
-	conn, resp, err := dialer.Dial(ts.wsURL(path), nil)
-	if err != nil {
-		return nil, resp, err
-	}
-	c := &wsClient{conn: conn, autoPong: autoPong, frames: make(chan wsFrame, 64), quit: make(chan struct{})}
-	c.reader.Add(1)
-	go c.readLoop()
-	return c, resp, nil
-}
-
-func (c *wsClient) readLoop() {
-	defer c.reader.Done()
-	defer close(c.frames)
-	for {
-		messageType, data, err := c.conn.ReadMessage()
-		if err != nil {
-			c.readErr = err
-			return
-		}
-		if c.autoPong && messageType == websocket.TextMessage && string(data) == "2" {
-			atomic.AddInt32(&c.pings, 1)
-			_ = c.write(websocket.TextMessage, []byte("3")) // a failure shows up as a closed connection
-			continue
-		}
-		select {
-		case c.frames <- wsFrame{binary: messageType == websocket.BinaryMessage, data: data}:
-		case <-c.quit:
-			return
-		}
-	}
-}
-
-func (c *wsClient) write(messageType int, data []byte) error {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	_ = c.conn.SetWriteDeadline(time.Now().Add(wait))
-	return c.conn.WriteMessage(messageType, data)
-}
-
-func (c *wsClient) close() {
-	c.closeOnce.Do(func() {
-		close(c.quit)
-		_ = c.conn.Close() // ends the reader
-		c.reader.Wait()
-	})
-}
-
-func (c *wsClient) sendText(t *testing.T, s string) {
-	t.Helper()
-	if err := c.write(websocket.TextMessage, []byte(s)); err != nil {
-		t.Fatalf("send %q: %v", s, err)
-	}
-}
-
-func (c *wsClient) sendBinary(t *testing.T, b []byte) {
-	t.Helper()
-	if err := c.write(websocket.BinaryMessage, b); err != nil {
-		t.Fatalf("send % x: %v", b, err)
-	}
-}
-
-func (c *wsClient) next(t *testing.T) wsFrame {
-	t.Helper()
-	select {
-	case f, ok := <-c.frames:
-		if !ok {
-			t.Fatalf("the connection closed, want a frame")
-		}
-		return f
-	case <-time.After(wait):
-		t.Fatalf("no frame within %v", wait)
-	}
-	return wsFrame{}
-}
-
-func (c *wsClient) nextText(t *testing.T) string {
-	t.Helper()
-	f := c.next(t)
-	if f.binary {
-		t.Fatalf("got binary frame % x, want text", f.data)
-	}
-	return string(f.data)
-}
-
-func (c *wsClient) expectText(t *testing.T, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if got := c.nextText(t); got != w {
-			t.Fatalf("got %q, want %q", got, w)
-		}
-	}
-}
-
-func (c *wsClient) expectBinary(t *testing.T, want []byte) {
-	t.Helper()
-	f := c.next(t)
-	if !f.binary || !bytes.Equal(f.data, want) {
-		t.Fatalf("got frame %+v, want binary % x", f, want)
-	}
-}
-
-// expectClosed waits for the server to end the connection, skipping what
-// it sent before, and returns the error that ended the reads.
-func (c *wsClient) expectClosed(t *testing.T) error {
-	t.Helper()
-	deadline := time.After(wait)
-	for {
-		select {
-		case _, ok := <-c.frames:
-			if !ok {
-				return c.readErr
-			}
-		case <-deadline:
-			t.Fatalf("the connection is still open after %v", wait)
-			return nil
-		}
-	}
-}
-
-// --- The printer: console.log(io) and io.sockets.sockets ---------------------
+// === Printing the server like console.log ===================================
 
 var update = flag.Bool("update", false, "rewrite the golden files and the screenshot in testdata/")
 
@@ -5552,7 +4431,803 @@ func TestPrintHandshakeParts(t *testing.T) {
 	}
 }
 
-// --- walkthrough.md stays in step with main.go --------------------------------
+// --- Two tabs in real headless Chromium ----------------------------------------
+
+const (
+	brPatience = 15 * time.Second // the longest wait for one thing the page should do
+	brCallTime = 5 * time.Second  // the longest wait for one answer over CDP
+)
+
+func TestBrowserTwoTabs(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
+	chromium := brFindChromium(t)
+	start := time.Now()
+
+	// The server of main, on a local port. Pings come every 500 ms, so the
+	// page has to answer a few of them to keep its session.
+	cfg := defaultConfig()
+	cfg.pingInterval = 500 * time.Millisecond
+	cfg.pingTimeout = time.Second
+	io := NewServer(cfg)
+	registerDemoHandlers(io.sockets)
+	registerDemoHandlers(io.Of("/custom"))
+	// The page's printout panel asks /inspect for one printout or another;
+	// inspectQueries keeps each query it sent.
+	inspectQueries := &brQueries{}
+	mux := newMux(io, echoEngine(cfg))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/inspect" {
+			inspectQueries.add(r.URL.RawQuery)
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close) // runs last: Chromium is gone by then
+
+	browser := brStartChromium(t, chromium)
+	a := browser.openTab(t, "tab A", srv.URL+"/")
+	b := browser.openTab(t, "tab B", srv.URL+"/")
+
+	// Both tabs connect over polling, then upgrade to a WebSocket.
+	sids := map[*brTab]string{}
+	for _, tab := range []*brTab{a, b} {
+		sids[tab] = tab.waitFor(t, "a socket id in #sid", brText("#sid"),
+			func(s string) bool { return s != "" && s != "—" })
+		tab.waitFor(t, "#transport to read websocket", brText("#transport"),
+			func(s string) bool { return s == "websocket" })
+		tab.waitFor(t, "#upgrade-at to tell of the upgrade", brText("#upgrade-at"),
+			func(s string) bool { return strings.HasPrefix(s, "polling → websocket") })
+	}
+	t.Logf("both tabs on websocket after %v: A is %s, B is %s", time.Since(start).Round(time.Millisecond), sids[a], sids[b])
+
+	// A user types in tab A and clicks Send; the line appears in tab B,
+	// under the first six characters of A's socket id.
+	const message = "hello from tab A"
+	a.click(t, "#chat-input")
+	a.call(t, "Input.insertText", brParams{"text": message}, nil)
+	a.click(t, "#chat-send")
+	b.waitFor(t, "the chat line from A in #chat-log", brTexts("#chat-log .chat-line"),
+		func(s string) bool { return strings.Contains(s, sids[a][:6]+message) })
+	a.waitFor(t, "its own chat line in #chat-log", brTexts("#chat-log .chat-line.mine"),
+		func(s string) bool { return strings.Contains(s, "you"+message) })
+
+	// Tab B's frame log shows the chat frame as it came in, explained.
+	explain := `Array.from(document.querySelectorAll('#log .frame.in'))
+		.filter((f) => f.querySelector('.raw').textContent.includes(` + brQuote(message) + `))
+		.map((f) => f.querySelector('.explain').textContent).join('\n')`
+	b.waitFor(t, "the chat frame explained in #log", explain,
+		func(s string) bool { return strings.Contains(s, "Engine.IO 4 message · Socket.IO 2 event") })
+
+	// tracer.js explains every frame word for word as main.go's explainFrame
+	// does: the rows of the tracer's table test, and frames where the two
+	// once differed.
+	frames := []string{`4511-["x"]`, `45+1-["x"]`, `421-5`, `421234567890["x"]`, `42[1.50]`, `42[{"b":1,"a":2}]`}
+	for _, tc := range explainFrameTests {
+		frames = append(frames, tc.frame)
+	}
+	list, _ := json.Marshal(frames)
+	var explained []string
+	b.eval(t, string(list)+`.map((frame) => explainFrame(frame))`, &explained)
+	for i, frame := range frames {
+		if want := explainFrame(frame); explained[i] != want {
+			t.Errorf("tracer.js explainFrame(%q)\n got %q\nwant %q, as main.go's explainFrame", frame, explained[i], want)
+		}
+	}
+
+	// The server's printout lists the two sockets, and so does the page's panel.
+	topLevelSocket := regexp.MustCompile(`(?m)^ {4}\S.*: Socket \{$`)
+	brPoll(t, "inspectSockets(io) to list both tabs", func() (bool, string) {
+		out := inspectSockets(io, 2)
+		n := len(topLevelSocket.FindAllString(out, -1))
+		return n == 2 && strings.Contains(out, sids[a]) && strings.Contains(out, sids[b]), out
+	})
+	a.waitFor(t, "#printout to show both sockets", brText("#printout"), func(s string) bool {
+		return strings.HasPrefix(s, "{") && strings.Contains(s, sids[a]) && strings.Contains(s, sids[b])
+	})
+	brPoll(t, "the panel to ask for io.sockets.sockets as 2.x prints it", inspectQueries.saw("print=2"))
+
+	// In tab B the learner picks socket.io 4.x and console.log(io): the panel
+	// asks for that printout, shows the request, and explains Node 20's marks.
+	b.click(t, `input[name="print"][value="4"]`)
+	b.click(t, `input[name="of"][value="io"]`)
+	b.waitFor(t, "#inspect-url to show the new request", brText("#inspect-url"),
+		func(s string) bool { return s == "GET /inspect?print=4&of=io" })
+	brPoll(t, "the panel to ask for io as 4.x prints it", inspectQueries.saw("print=4&of=io"))
+	b.waitFor(t, "#printout-how to explain 4.x", brText("#printout-how"),
+		func(s string) bool { return strings.Contains(s, "<ref *1>") && strings.Contains(s, "[Circular *1]") })
+	b.click(t, `input[name="print"][value="2"]`)
+	b.click(t, `input[name="of"][value="sockets"]`)
+	b.waitFor(t, "#inspect-url to be back on 2.x", brText("#inspect-url"),
+		func(s string) bool { return s == "GET /inspect?print=2" })
+
+	// The heartbeat: each tab answers the server's pings over the websocket,
+	// and still has the socket it started with.
+	heartbeats := `Array.from(document.querySelectorAll('#log .frame.heartbeat'),
+		(f) => f.querySelector('.arrow').textContent + f.querySelector('.raw').textContent).join(' ')`
+	for _, tab := range []*brTab{a, b} {
+		tab.waitFor(t, "a ping answered with a pong", heartbeats,
+			func(s string) bool { return strings.Contains(s, "←2 →3") })
+		tab.waitFor(t, "the same socket, still connected", brText("#sid")+` + ' ' + `+brText("#state"),
+			func(s string) bool { return s == sids[tab]+" connected" })
+	}
+
+	// With ?client=official and no way to reach the CDN, a third tab says
+	// that the official client needs internet, and turns off the buttons and
+	// fields that would do nothing without a client.
+	c := browser.openTab(t, "tab C", "about:blank")
+	c.call(t, "Network.enable", nil, nil)
+	c.call(t, "Network.setBlockedURLs", brParams{"urls": []string{"*cdn.socket.io*"}}, nil)
+	c.call(t, "Page.navigate", brParams{"url": srv.URL + "/?client=official"}, nil)
+	c.waitFor(t, "#client-error to say why there is no client", brText("#client-error"),
+		func(s string) bool { return strings.Contains(s, "needs internet") })
+	c.waitFor(t, "only the log's own controls to stay enabled", `Array.from(document.querySelectorAll(
+		'button, input:not([type=radio])'), (e) => (e.disabled ? '' : e.id)).filter(Boolean).join(' ')`,
+		func(s string) bool { return s == "hide-heartbeat clear-log" })
+
+	// A picture of tab A: the whole page, log and printout included, with
+	// the pings and pongs hidden so the chat frames stay in view.
+	a.click(t, "#hide-heartbeat")
+	a.call(t, "Page.bringToFront", nil, nil)
+	var size struct{ W, H float64 }
+	a.eval(t, `window.scrollTo(0, 0), {W: document.documentElement.scrollWidth, H: document.documentElement.scrollHeight}`, &size)
+	var shot struct{ Data string }
+	a.call(t, "Page.captureScreenshot", brParams{"format": "png", "captureBeyondViewport": true,
+		"clip": brParams{"x": 0, "y": 0, "width": size.W, "height": size.H, "scale": 1}}, &shot)
+	png, err := base64.StdEncoding.DecodeString(shot.Data)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("Page.captureScreenshot gave no PNG (%v)", err)
+	}
+	// The pictures the README shows are rewritten only with -update: every
+	// run has new ids and times, and the checkout should stay clean.
+	file := filepath.Join(t.TempDir(), "screenshot-page.png")
+	if *update {
+		file = filepath.Join("testdata", "screenshot-page.png")
+	}
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %.0f×%.0f, %d bytes; %v in all", file, size.W, size.H, len(png), time.Since(start).Round(time.Millisecond))
+	if *update {
+		brTwoTabsPicture(t, browser, a, b, inspectSockets(io, 2))
+	}
+}
+
+// brTwoTabsPicture saves testdata/screenshot-two-tabs.png: tabs A and B side
+// by side above the terminal, where the server printed io.sockets.sockets
+// when the second tab connected. Chromium lays the picture out from the two
+// tabs' screenshots, so no third page connects.
+func brTwoTabsPicture(t *testing.T, browser *brCDP, a, b *brTab, printout string) {
+	viewport := func(tab *brTab) string {
+		tab.call(t, "Page.bringToFront", nil, nil)
+		var shot struct{ Data string }
+		tab.call(t, "Page.captureScreenshot", brParams{"format": "png"}, &shot)
+		return shot.Data
+	}
+	terminal := "$ go run .\nServer listening at port 3000\nServer { … }          ← console.log(io), see walkthrough.md\n" +
+		"io.sockets.sockets:  " + printout
+	page := `<meta charset="utf-8"><body style="margin:0;background:#1d1f21;width:1600px">
+<div style="display:flex;gap:8px;padding:8px">
+<img style="width:788px;border-radius:4px" src="data:image/png;base64,` + viewport(a) + `">
+<img style="width:788px;border-radius:4px" src="data:image/png;base64,` + viewport(b) + `">
+</div>
+<pre style="margin:0 8px 8px;padding:12px;color:#d5d8d6;font:13px/1.35 monospace;height:560px;overflow:hidden">` +
+		html.EscapeString(terminal) + `</pre></body>`
+	pic := browser.openTab(t, "picture", "data:text/html;base64,"+base64.StdEncoding.EncodeToString([]byte(page)))
+	pic.waitFor(t, "the picture to load", "document.readyState", func(s string) bool { return s == "complete" })
+	var size struct{ W, H float64 }
+	pic.eval(t, `Promise.all(Array.from(document.images, (i) => i.decode())).then(() =>
+		({W: document.documentElement.scrollWidth, H: document.documentElement.scrollHeight}))`, &size)
+	var shot struct{ Data string }
+	pic.call(t, "Page.captureScreenshot", brParams{"format": "png", "captureBeyondViewport": true,
+		"clip": brParams{"x": 0, "y": 0, "width": size.W, "height": size.H, "scale": 1}}, &shot)
+	png, err := base64.StdEncoding.DecodeString(shot.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join("testdata", "screenshot-two-tabs.png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %.0f×%.0f, %d bytes", file, size.W, size.H, len(png))
+}
+
+// brQueries keeps the query strings of the requests a test server got.
+type brQueries struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (q *brQueries) add(query string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.seen == nil {
+		q.seen = map[string]bool{}
+	}
+	q.seen[query] = true
+}
+
+// saw is a check for brPoll: has a request come with exactly this query?
+func (q *brQueries) saw(query string) func() (bool, string) {
+	return func() (bool, string) {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		var all []string
+		for s := range q.seen {
+			all = append(all, "?"+s)
+		}
+		sort.Strings(all)
+		return q.seen[query], "queries so far: " + strings.Join(all, " ")
+	}
+}
+
+// brFindChromium returns the path of Chromium or Chrome, or skips the test.
+func brFindChromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("Chromium not found on PATH (tried chromium, chromium-browser, google-chrome); in CI the browser test must run: .ci/run installs Debian's chromium")
+	}
+	t.Skip("Chromium not found; install Debian's chromium to run the browser test")
+	return ""
+}
+
+// brStartChromium starts headless Chromium, reads the DevTools address from
+// its stderr and connects to it. Cleanup asks the browser to close over
+// DevTools, which ends its helper processes too, then kills what is left.
+func brStartChromium(t *testing.T, path string) *brCDP {
+	cmd := exec.Command(path, "--headless", "--no-sandbox", "--disable-gpu",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--no-first-run", "--disable-quic", "--user-data-dir="+t.TempDir(),
+		"--remote-debugging-port=0", "--window-size=1280,900", "about:blank")
+	stderr := &brStderr{address: make(chan string, 1)}
+	cmd.Stderr = stderr
+	cmd.WaitDelay = 2 * time.Second // if a stray child still holds stderr open
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // already gone after Browser.close, as a rule
+		_ = cmd.Wait()
+	})
+
+	var address string
+	select {
+	case address = <-stderr.address:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("Chromium printed no DevTools address within 10s; its stderr:\n%s", stderr.text())
+	}
+	dialer := websocket.Dialer{HandshakeTimeout: brCallTime}
+	conn, _, err := dialer.Dial(address, nil)
+	if err != nil {
+		t.Fatalf("DevTools at %s: %v", address, err)
+	}
+	c := &brCDP{conn: conn, pending: map[int64]chan brReply{}, done: make(chan struct{})}
+	go c.read()
+	t.Cleanup(func() {
+		_ = c.call("", "Browser.close", nil, nil) // best effort: the kill below follows
+		conn.Close()
+		<-c.done
+	})
+	return c
+}
+
+// brStderr keeps what Chromium writes to stderr and picks out the line
+//
+//	DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID
+type brStderr struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	address chan string // gets the ws:// address once
+	found   bool
+}
+
+func (w *brStderr) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	_, rest, ok := strings.Cut(w.buf.String(), "DevTools listening on ")
+	if line, _, complete := strings.Cut(rest, "\n"); ok && complete && !w.found {
+		w.found = true
+		w.address <- strings.TrimSpace(line)
+	}
+	return len(p), nil
+}
+
+func (w *brStderr) text() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// --- A small CDP client ---------------------------------------------------
+//
+// CDP is JSON over one WebSocket. A command is {id, method, params} plus a
+// sessionId when it is meant for one tab; the answer carries the same id and
+// a result or an error. Messages without an id are events, which this test
+// does not need.
+
+type brParams = map[string]any
+
+type brCDP struct {
+	conn    *websocket.Conn
+	mu      sync.Mutex // guards writes, lastID and pending
+	lastID  int64
+	pending map[int64]chan brReply
+	done    chan struct{} // closed when the connection stops reading
+}
+
+type brReply struct {
+	ID     int64           `json:"id"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// read hands each answer to the call waiting for it.
+func (c *brCDP) read() {
+	defer close(c.done)
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		var r brReply
+		if json.Unmarshal(data, &r) != nil || r.ID == 0 {
+			continue // an event
+		}
+		c.mu.Lock()
+		ch := c.pending[r.ID]
+		delete(c.pending, r.ID)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- r
+		}
+	}
+}
+
+// call sends a command and decodes the result into out (if not nil).
+func (c *brCDP) call(session, method string, params brParams, out any) error {
+	if params == nil {
+		params = brParams{}
+	}
+	command := brParams{"method": method, "params": params}
+	if session != "" {
+		command["sessionId"] = session
+	}
+	answer := make(chan brReply, 1)
+	c.mu.Lock()
+	c.lastID++
+	id := c.lastID
+	command["id"] = id
+	c.pending[id] = answer
+	_ = c.conn.SetWriteDeadline(time.Now().Add(brCallTime))
+	err := c.conn.WriteJSON(command)
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("%s: %v", method, err)
+	}
+	timer := time.NewTimer(brCallTime)
+	defer timer.Stop()
+	select {
+	case r := <-answer:
+		if r.Error != nil {
+			return fmt.Errorf("%s: %s (code %d)", method, r.Error.Message, r.Error.Code)
+		}
+		if out == nil {
+			return nil
+		}
+		return json.Unmarshal(r.Result, out)
+	case <-c.done:
+		return fmt.Errorf("%s: the DevTools connection closed", method)
+	case <-timer.C:
+		c.mu.Lock()
+		delete(c.pending, id)
+		c.mu.Unlock()
+		return fmt.Errorf("%s: no answer within %v", method, brCallTime)
+	}
+}
+
+// brTab is one tab, reached through its own CDP session.
+type brTab struct {
+	cdp     *brCDP
+	name    string
+	session string
+}
+
+// openTab opens a tab on url and attaches to it.
+func (c *brCDP) openTab(t *testing.T, name, url string) *brTab {
+	t.Helper()
+	var target struct{ TargetID string }
+	var attached struct{ SessionID string }
+	if err := c.call("", "Target.createTarget", brParams{"url": url}, &target); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.call("", "Target.attachToTarget", brParams{"targetId": target.TargetID, "flatten": true}, &attached); err != nil {
+		t.Fatal(err)
+	}
+	return &brTab{cdp: c, name: name, session: attached.SessionID}
+}
+
+func (tab *brTab) call(t *testing.T, method string, params brParams, out any) {
+	t.Helper()
+	if err := tab.cdp.call(tab.session, method, params, out); err != nil {
+		t.Fatalf("%s: %v", tab.name, err)
+	}
+}
+
+// evaluate runs a JavaScript expression in the page (awaiting it if it is
+// a promise) and decodes its value, as JSON, into out.
+func (tab *brTab) evaluate(expr string, out any) error {
+	var r struct {
+		Result struct {
+			Value json.RawMessage
+		}
+		ExceptionDetails *struct {
+			Text      string
+			Exception struct{ Description string }
+		}
+	}
+	params := brParams{"expression": expr, "returnByValue": true, "awaitPromise": true}
+	if err := tab.cdp.call(tab.session, "Runtime.evaluate", params, &r); err != nil {
+		return err
+	}
+	if e := r.ExceptionDetails; e != nil {
+		return fmt.Errorf("%s %s", e.Text, e.Exception.Description)
+	}
+	if len(r.Result.Value) == 0 {
+		r.Result.Value = json.RawMessage("null") // undefined
+	}
+	return json.Unmarshal(r.Result.Value, out)
+}
+
+func (tab *brTab) eval(t *testing.T, expr string, out any) {
+	t.Helper()
+	if err := tab.evaluate(expr, out); err != nil {
+		t.Fatalf("%s: %s: %v", tab.name, expr, err)
+	}
+}
+
+// waitFor evaluates expr, a string, until ok accepts it, and returns it.
+func (tab *brTab) waitFor(t *testing.T, what, expr string, ok func(string) bool) string {
+	t.Helper()
+	var s string
+	brPoll(t, tab.name+": "+what, func() (bool, string) {
+		if err := tab.evaluate(expr, &s); err != nil {
+			return false, err.Error()
+		}
+		return ok(s), s
+	})
+	return s
+}
+
+// click clicks the middle of an element with the mouse, as a user would.
+func (tab *brTab) click(t *testing.T, selector string) {
+	t.Helper()
+	var at struct{ X, Y float64 }
+	tab.eval(t, `(() => {
+		const e = document.querySelector(`+brQuote(selector)+`);
+		e.scrollIntoView({block: 'center'});
+		const r = e.getBoundingClientRect();
+		return {X: r.x + r.width / 2, Y: r.y + r.height / 2};
+	})()`, &at)
+	for _, kind := range []string{"mousePressed", "mouseReleased"} {
+		tab.call(t, "Input.dispatchMouseEvent", brParams{"type": kind, "x": at.X, "y": at.Y,
+			"button": "left", "clickCount": 1}, nil)
+	}
+}
+
+// brText is a JavaScript expression for the text of the element selector
+// names, "" while there is none.
+func brText(selector string) string {
+	return `((document.querySelector(` + brQuote(selector) + `) || {}).textContent || '')`
+}
+
+// brTexts is the text of every element selector names, one per line.
+func brTexts(selector string) string {
+	return `Array.from(document.querySelectorAll(` + brQuote(selector) + `), (e) => e.textContent).join('\n')`
+}
+
+// brQuote writes s as a JavaScript string literal.
+func brQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// brPoll calls check every 50 ms until it says yes, for at most brPatience.
+// check also returns what it saw, for the failure message.
+func brPoll(t *testing.T, what string, check func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(brPatience)
+	for {
+		ok, saw := check()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s; last saw:\n%s", brPatience, what, saw)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// === Wire tracer ============================================================
+
+var explainFrameTests = []struct {
+	name  string
+	frame string
+	want  string
+}{
+	{"event", `42["chat","hi"]`, `Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat`},
+	{"probe", `2probe`, `Engine.IO 2 ping · payload probe`},
+	{"pong probe", `3probe`, `Engine.IO 3 pong · payload probe`},
+	{"ping", `2`, `Engine.IO 2 ping`},
+	{"ack", `430["x"]`, `Engine.IO 4 message · Socket.IO 3 ack · namespace / · ack id 0`},
+	{"binary event", `451-/custom,7["up",{"_placeholder":true,"num":0}]`,
+		`Engine.IO 4 message · Socket.IO 5 binary event · 1 attachment · namespace /custom · ack id 7 · event up`},
+	{"binary ack", `462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`,
+		`Engine.IO 4 message · Socket.IO 6 binary ack · 2 attachments · namespace / · ack id 789`},
+	{"connect reply", `40{"sid":"abc"}`, `Engine.IO 4 message · Socket.IO 0 connect · namespace /`},
+	{"connect error", `44/nope,"Invalid namespace"`, `Engine.IO 4 message · Socket.IO 4 connect error · namespace /nope`},
+	{"event named by a number", `42[7]`, `Engine.IO 4 message · Socket.IO 2 event · namespace / · event 7`},
+	{"open", `0{"sid":"x"}`, `Engine.IO 0 open`},
+	{"close", `1`, `Engine.IO 1 close`},
+	{"upgrade", `5`, `Engine.IO 5 upgrade`},
+	{"noop", `6`, `Engine.IO 6 noop`},
+
+	// errors
+	{"empty", ``, `not an Engine.IO packet`},
+	{"x", `x`, `not an Engine.IO packet`},
+	{"type 9", `9`, `not an Engine.IO packet`},
+	{"not Socket.IO", `4zz`, `Engine.IO 4 message · not a valid Socket.IO packet`},
+	{"empty message", `4`, `Engine.IO 4 message · not a valid Socket.IO packet`},
+}
+
+func TestExplainFrame(t *testing.T) {
+	for _, tc := range explainFrameTests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := explainFrame(tc.frame); got != tc.want {
+				t.Errorf("explainFrame(%q)\n got %q\nwant %q", tc.frame, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTraceFrames(t *testing.T) {
+	var buf bytes.Buffer
+	trace := traceFrames(log.New(&buf, "", 0))
+	trace("riIk7xPKPqrcmqVUAAAA", "in", msg(`2["chat","hi"]`))
+	trace("riIk7xPKPqrcmqVUAAAA", "out", bin(1, 2, 3))
+	trace("riIk7xPKPqrcmqVUAAAA", "out", msg(strings.Repeat("x", 200)))
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	want := []string{
+		`riIk7xPKPqrcmqVUAAAA → 42["chat","hi"]   Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat`,
+		`riIk7xPKPqrcmqVUAAAA ← <3 bytes>   Engine.IO binary message`,
+		`riIk7xPKPqrcmqVUAAAA ← 4` + strings.Repeat("x", 119) + `…   Engine.IO 4 message · not a valid Socket.IO packet`,
+	}
+	if !reflect.DeepEqual(lines, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The tracer reads a frame as both layers see it.
+func Example_explainFrame() {
+	for _, frame := range []string{`2probe`, `40{"sid":"abc"}`, `42["chat","hi"]`, `451-/custom,7["up",{"_placeholder":true,"num":0}]`} {
+		fmt.Println(explainFrame(frame))
+	}
+	// Output:
+	// Engine.IO 2 ping · payload probe
+	// Engine.IO 4 message · Socket.IO 0 connect · namespace /
+	// Engine.IO 4 message · Socket.IO 2 event · namespace / · event chat
+	// Engine.IO 4 message · Socket.IO 5 binary event · 1 attachment · namespace /custom · ack id 7 · event up
+}
+
+// === main ===================================================================
+
+// TestStaticFiles checks what newMux serves besides Socket.IO: the teaching
+// page and its files from public/, each with its content type, and the
+// project's own client at /socket.io/socket.io.js, as socket.io serves its
+// client there (serveClient). A missing file is a 404.
+func TestStaticFiles(t *testing.T) {
+	ts := newTestServer(t)
+	// FileServer takes the type from the extension, which a system's
+	// mime.types may spell either way for .js; the client script's type is
+	// set by newMux.
+	const javascript = "text/javascript; charset=utf-8 | application/javascript; charset=utf-8"
+	for _, tc := range []struct {
+		path, file string
+		types      string // the Content-Type, or choices separated by " | "
+	}{
+		{"/", "index.html", "text/html; charset=utf-8"},
+		{"/app.js", "app.js", javascript},
+		{"/tracer.js", "tracer.js", javascript},
+		{"/style.css", "style.css", "text/css; charset=utf-8"},
+		{"/socket.io/socket.io.js", "socket.io.js", "application/javascript; charset=utf-8"},
+	} {
+		want, err := os.ReadFile(filepath.Join("public", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := ts.get(t, tc.path)
+		ct := r.header.Get("Content-Type")
+		typeOK := false
+		for _, choice := range strings.Split(tc.types, " | ") {
+			typeOK = typeOK || strings.EqualFold(ct, choice)
+		}
+		if r.status != 200 || !typeOK || r.body != string(want) {
+			t.Errorf("GET %s: %d %q, %d bytes; want 200 %q with public/%s (%d bytes)",
+				tc.path, r.status, ct, len(r.body), tc.types, tc.file, len(want))
+		}
+	}
+
+	page := ts.get(t, "/").body
+	for _, want := range []string{"<title>Socket.IO, laid open</title>", `<script src="/app.js">`, `<script src="/tracer.js">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page at / has no %s: it is not the teaching page", want)
+		}
+	}
+	client := ts.get(t, "/socket.io/socket.io.js").body
+	for _, want := range []string{"socket.io.js: a small Socket.IO client, written to be read.", "window.io = function io(url, opts)"} {
+		if !strings.Contains(client, want) {
+			t.Errorf("/socket.io/socket.io.js has no %q: it is not the project's client", want)
+		}
+	}
+
+	expect(t, ts.get(t, "/missing.html"), 404, "404 page not found\n")
+	// Other paths below /socket.io/ belong to Engine.IO, as in socket.io.
+	expect(t, ts.get(t, "/socket.io/missing.js"), 400, errorTransportUnknown)
+}
+
+// TestHTTPTimeouts runs newHTTPServer's timeouts, shortened: a client that
+// sends half a request line, and one that idles after a response, are both
+// cut off.
+func TestHTTPTimeouts(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
+	srv := newHTTPServer(http.NotFoundHandler())
+	if srv.ReadHeaderTimeout <= 0 || srv.IdleTimeout <= 0 {
+		t.Fatalf("ReadHeaderTimeout %v, IdleTimeout %v: want both set", srv.ReadHeaderTimeout, srv.IdleTimeout)
+	}
+	srv.ReadHeaderTimeout, srv.IdleTimeout = 100*time.Millisecond, 100*time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	closedAfter := func(t *testing.T, request string, responses int) time.Duration {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(wait))
+		fmt.Fprint(conn, request)
+		start := time.Now()
+		r := bufio.NewReader(conn)
+		for i := 0; i < responses; i++ {
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			start = time.Now()
+		}
+		rest, err := io.ReadAll(r) // net/http may answer 400 to a half request first
+		if err != nil || len(rest) > 0 && !strings.HasPrefix(string(rest), "HTTP/1.1 400") {
+			t.Fatalf("read %q, %v; want the server to close the connection", rest, err)
+		}
+		return time.Since(start)
+	}
+	t.Run("half a request line", func(t *testing.T) {
+		if d := closedAfter(t, "GET /socket.io/?EIO=4", 0); d < 90*time.Millisecond {
+			t.Errorf("closed after %v, before ReadHeaderTimeout", d)
+		}
+	})
+	t.Run("idle after a response", func(t *testing.T) {
+		if d := closedAfter(t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1); d < 90*time.Millisecond {
+			t.Errorf("closed after %v, before IdleTimeout", d)
+		}
+	})
+}
+
+// TestTraceFlag runs the binary with -trace, as main wires it: the frames of
+// both endpoints, Socket.IO's and the echo engine's, are logged explained.
+func TestTraceFlag(t *testing.T) {
+	t.Parallel() // it mostly waits for the build
+	bin := filepath.Join(t.TempDir(), "sio")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	var stderr lockedBuffer
+	cmd := exec.Command(bin, "-quiet", "-trace", "-host", "127.0.0.1", "-port", port)
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	ts := &testServer{Server: &httptest.Server{URL: "http://127.0.0.1:" + port}, client: &http.Client{Timeout: wait}}
+	waitFor(t, "the binary to listen", func() bool { return ts.request("GET", "/", "", "").err == nil })
+	for _, tc := range []struct{ path, packet, explained string }{
+		{"/socket.io/?EIO=4&transport=polling", "40", "Engine.IO 4 message · Socket.IO 0 connect · namespace /"},
+		{"/engine.io/?EIO=4&transport=polling", "4hello", "Engine.IO 4 message"},
+	} {
+		pc := openPolling(t, ts, tc.path)
+		pc.send(t, tc.packet)
+		want := pc.sid + " → " + tc.packet + "   " + tc.explained
+		waitFor(t, "the trace of "+tc.path, func() bool { return strings.Contains(stderr.String(), want) })
+	}
+}
+
+// TestShutdown runs the binary as `go run .` would, holds a polling and a
+// websocket client, and sends SIGTERM: the held GET gets the close packet,
+// the websocket gets it too and then a close frame 1001 (going away), and
+// the process exits 0.
+func TestShutdown(t *testing.T) {
+	t.Parallel() // it mostly waits for timers
+	bin := filepath.Join(t.TempDir(), "sio")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	cmd := exec.Command(bin, "-quiet", "-host", "127.0.0.1", "-port", port)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	ts := &testServer{Server: &httptest.Server{URL: "http://127.0.0.1:" + port}, client: &http.Client{Timeout: wait}}
+	waitFor(t, "the binary to listen", func() bool { return ts.request("GET", "/", "", "").err == nil })
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	ws, _, err := tryDialWS(ts, "/socket.io/?EIO=4&transport=websocket", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parseOpen(t, ws.nextText(t))
+	held := pc.getAsync()
+	time.Sleep(200 * time.Millisecond) // another process: let its server take the GET and hold it
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, receive(t, held), 200, "1")
+	ws.expectText(t, "1")
+	if err := ws.expectClosed(t); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Errorf("websocket: %v, want close 1001 (going away)", err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit: %v, want status 0", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("still running 5 s after SIGTERM")
+	}
+}
+
+// === walkthrough.md stays in step with main.go ==============================
 
 // wtSourceFiles are the files whose declarations and lines the walkthrough
 // may quote. Banners are read from main.go alone.
@@ -6057,567 +5732,901 @@ func wtSourceNames(sources []wtSource) string {
 	return strings.Join(names, " or ")
 }
 
-// --- Two tabs in real headless Chromium ----------------------------------------
+// === Helpers ================================================================
+
+// defaultConfig is the configuration of `go run .` with no flags and no
+// environment: socket.io 4's defaults.
+func defaultConfig() config {
+	cfg, err := loadConfig(nil, func(string) string { return "" })
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+// testConfig is defaultConfig with the short timings protocol test suites
+// use, so heartbeats and timeouts happen within a test.
+func testConfig() config {
+	cfg := defaultConfig()
+	cfg.pingInterval = 300 * time.Millisecond
+	cfg.pingTimeout = 200 * time.Millisecond
+	cfg.upgradeTimeout = 250 * time.Millisecond
+	cfg.closeTimeout = 500 * time.Millisecond
+	cfg.maxPayload = 1e6
+	cfg.quiet = true
+	return cfg
+}
+
+// benchConfig is the server as the bench runs it: -quiet, default timings.
+func benchConfig() config {
+	cfg := defaultConfig()
+	cfg.quiet = true
+	return cfg
+}
 
 const (
-	brPatience = 15 * time.Second // the longest wait for one thing the page should do
-	brCallTime = 5 * time.Second  // the longest wait for one answer over CDP
+	errorTransportUnknown = `{"code":0,"message":"Transport unknown"}`
+	errorSessionUnknown   = `{"code":1,"message":"Session ID unknown"}`
+	errorBadHandshake     = `{"code":2,"message":"Bad handshake method"}`
+	errorBadRequest       = `{"code":3,"message":"Bad request"}`
+	errorUnsupported      = `{"code":5,"message":"Unsupported protocol version"}`
 )
 
-func TestBrowserTwoTabs(t *testing.T) {
-	t.Parallel() // it mostly waits for timers
-	chromium := brFindChromium(t)
-	start := time.Now()
+const (
+	textBody   = "text/plain;charset=UTF-8"
+	binaryBody = "application/octet-stream"
+)
 
-	// The server of main, on a local port. Pings come every 500 ms, so the
-	// page has to answer a few of them to keep its session.
-	cfg := defaultConfig()
-	cfg.pingInterval = 500 * time.Millisecond
-	cfg.pingTimeout = time.Second
-	io := NewServer(cfg)
-	registerDemoHandlers(io.sockets)
-	registerDemoHandlers(io.Of("/custom"))
-	// The page's printout panel asks /inspect for one printout or another;
-	// inspectQueries keeps each query it sent.
-	inspectQueries := &brQueries{}
-	mux := newMux(io, echoEngine(cfg))
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/inspect" {
-			inspectQueries.add(r.URL.RawQuery)
+// lockedBuffer collects a child process's output while a test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// sessionCount is engine.io's clientsCount: the sessions an endpoint holds.
+func sessionCount(srv *eioServer) int {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return len(srv.clients)
+}
+
+// wait bounds every wait in these tests: a read, a request, a condition.
+const wait = 3 * time.Second
+
+// samePacket compares Engine.IO packets by content: an empty payload equals
+// a missing one.
+func samePacket(a, b eioPacket) bool {
+	return a.typ == b.typ && a.binary == b.binary && bytes.Equal(a.data, b.data)
+}
+
+func samePackets(a, b []eioPacket) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !samePacket(a[i], b[i]) {
+			return false
 		}
-		mux.ServeHTTP(w, r)
-	}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	}
+	return true
+}
+
+func showPacket(p eioPacket) string {
+	if p.binary {
+		return fmt.Sprintf("binary<% x>", p.data)
+	}
+	return fmt.Sprintf("%q", string(p.appendText(nil)))
+}
+
+func showPackets(ps []eioPacket) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = showPacket(p)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// eioFrame reads a wire frame as the server does: text through the
+// Engine.IO decoder, which must find a message; binary as it is.
+func eioFrame(t *testing.T, f wireFrame) eioPacket {
+	t.Helper()
+	if f.binary != nil {
+		return binaryPacket(f.binary)
+	}
+	p, err := decodeTextPacket([]byte(f.text), "b")
+	if err != nil || p.typ != eioMessage {
+		t.Fatalf("%q is not an Engine.IO message: %v", f.text, err)
+	}
+	return p
+}
+
+// checkEncode encodes p into frames as a websocket carries them.
+func checkEncode(t *testing.T, p Packet, want []wireFrame) {
+	t.Helper()
+	packets, err := p.encode()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("encode: %v", err)
 	}
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close) // runs last: Chromium is gone by then
-
-	browser := brStartChromium(t, chromium)
-	a := browser.openTab(t, "tab A", srv.URL+"/")
-	b := browser.openTab(t, "tab B", srv.URL+"/")
-
-	// Both tabs connect over polling, then upgrade to a WebSocket.
-	sids := map[*brTab]string{}
-	for _, tab := range []*brTab{a, b} {
-		sids[tab] = tab.waitFor(t, "a socket id in #sid", brText("#sid"),
-			func(s string) bool { return s != "" && s != "—" })
-		tab.waitFor(t, "#transport to read websocket", brText("#transport"),
-			func(s string) bool { return s == "websocket" })
-		tab.waitFor(t, "#upgrade-at to tell of the upgrade", brText("#upgrade-at"),
-			func(s string) bool { return strings.HasPrefix(s, "polling → websocket") })
-	}
-	t.Logf("both tabs on websocket after %v: A is %s, B is %s", time.Since(start).Round(time.Millisecond), sids[a], sids[b])
-
-	// A user types in tab A and clicks Send; the line appears in tab B,
-	// under the first six characters of A's socket id.
-	const message = "hello from tab A"
-	a.click(t, "#chat-input")
-	a.call(t, "Input.insertText", brParams{"text": message}, nil)
-	a.click(t, "#chat-send")
-	b.waitFor(t, "the chat line from A in #chat-log", brTexts("#chat-log .chat-line"),
-		func(s string) bool { return strings.Contains(s, sids[a][:6]+message) })
-	a.waitFor(t, "its own chat line in #chat-log", brTexts("#chat-log .chat-line.mine"),
-		func(s string) bool { return strings.Contains(s, "you"+message) })
-
-	// Tab B's frame log shows the chat frame as it came in, explained.
-	explain := `Array.from(document.querySelectorAll('#log .frame.in'))
-		.filter((f) => f.querySelector('.raw').textContent.includes(` + brQuote(message) + `))
-		.map((f) => f.querySelector('.explain').textContent).join('\n')`
-	b.waitFor(t, "the chat frame explained in #log", explain,
-		func(s string) bool { return strings.Contains(s, "Engine.IO 4 message · Socket.IO 2 event") })
-
-	// tracer.js explains every frame word for word as main.go's explainFrame
-	// does: the rows of the tracer's table test, and frames where the two
-	// once differed.
-	frames := []string{`4511-["x"]`, `45+1-["x"]`, `421-5`, `421234567890["x"]`, `42[1.50]`, `42[{"b":1,"a":2}]`}
-	for _, tc := range explainFrameTests {
-		frames = append(frames, tc.frame)
-	}
-	list, _ := json.Marshal(frames)
-	var explained []string
-	b.eval(t, string(list)+`.map((frame) => explainFrame(frame))`, &explained)
-	for i, frame := range frames {
-		if want := explainFrame(frame); explained[i] != want {
-			t.Errorf("tracer.js explainFrame(%q)\n got %q\nwant %q, as main.go's explainFrame", frame, explained[i], want)
+	var got []wireFrame
+	for _, ep := range packets {
+		messageType, data := eioV4.encodeFrame(ep, true)
+		if messageType == websocket.BinaryMessage {
+			got = append(got, att(data...))
+		} else {
+			got = append(got, txt(string(data)))
 		}
 	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
 
-	// The server's printout lists the two sockets, and so does the page's panel.
-	topLevelSocket := regexp.MustCompile(`(?m)^ {4}\S.*: Socket \{$`)
-	brPoll(t, "inspectSockets(io) to list both tabs", func() (bool, string) {
-		out := inspectSockets(io, 2)
-		n := len(topLevelSocket.FindAllString(out, -1))
-		return n == 2 && strings.Contains(out, sids[a]) && strings.Contains(out, sids[b]), out
+// checkDecode feeds frames to a decoder: only the last completes the packet.
+func checkDecode(t *testing.T, frames []wireFrame, want Packet) {
+	t.Helper()
+	if _, n, err := decodePacket([]byte(frames[0].text[1:])); err != nil || n != len(frames)-1 {
+		t.Errorf("decodePacket: %d attachments, %v; want %d", n, err, len(frames)-1)
+	}
+	var d decoder
+	for i, f := range frames {
+		p, err := d.add(eioFrame(t, f))
+		switch {
+		case err != nil:
+			t.Fatalf("frame %d: %v", i, err)
+		case i < len(frames)-1 && p != nil:
+			t.Fatalf("frame %d completed a packet, %d attachments still due", i, len(frames)-1-i)
+		case i == len(frames)-1 && p == nil:
+			t.Fatalf("the last frame did not complete the packet")
+		case i == len(frames)-1 && !reflect.DeepEqual(*p, want):
+			t.Errorf("got %#v\nwant %#v", *p, want)
+		}
+	}
+}
+
+// testServer is the whole server of main, on a local port: Socket.IO at
+// /socket.io/ with the demo handlers on / and /custom, the echo engine at
+// /engine.io/, and a namespace /test for these tests only.
+type testServer struct {
+	*httptest.Server
+	io      *Server
+	engine  *eioServer
+	client  *http.Client // its own transport, so its connections can be closed
+	records chan []any   // arguments of "record" events on /test
+	answers chan []any   // the client's acks to "question" on /test
+}
+
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	return newTestServerWith(t, testConfig())
+}
+
+// newTestServerWith is newTestServer with other settings.
+func newTestServerWith(t *testing.T, cfg config) *testServer {
+	t.Helper()
+	io, engine := newDemoServer(cfg)
+	ts := &testServer{io: io, engine: engine, records: make(chan []any, 16), answers: make(chan []any, 16)}
+	io.Of("/test").On("connection", func(socket *Socket) {
+		socket.On("record", func(args []any, _ AckFunc) { ts.records <- args })
+		socket.On("ask", func(args []any, _ AckFunc) {
+			answer := AckFunc(func(res ...any) { ts.answers <- res })
+			_ = socket.Emit("question", append(args, answer)...)
+		})
 	})
-	a.waitFor(t, "#printout to show both sockets", brText("#printout"), func(s string) bool {
-		return strings.HasPrefix(s, "{") && strings.Contains(s, sids[a]) && strings.Contains(s, sids[b])
-	})
-	brPoll(t, "the panel to ask for io.sockets.sockets as 2.x prints it", inspectQueries.saw("print=2"))
-
-	// In tab B the learner picks socket.io 4.x and console.log(io): the panel
-	// asks for that printout, shows the request, and explains Node 20's marks.
-	b.click(t, `input[name="print"][value="4"]`)
-	b.click(t, `input[name="of"][value="io"]`)
-	b.waitFor(t, "#inspect-url to show the new request", brText("#inspect-url"),
-		func(s string) bool { return s == "GET /inspect?print=4&of=io" })
-	brPoll(t, "the panel to ask for io as 4.x prints it", inspectQueries.saw("print=4&of=io"))
-	b.waitFor(t, "#printout-how to explain 4.x", brText("#printout-how"),
-		func(s string) bool { return strings.Contains(s, "<ref *1>") && strings.Contains(s, "[Circular *1]") })
-	b.click(t, `input[name="print"][value="2"]`)
-	b.click(t, `input[name="of"][value="sockets"]`)
-	b.waitFor(t, "#inspect-url to be back on 2.x", brText("#inspect-url"),
-		func(s string) bool { return s == "GET /inspect?print=2" })
-
-	// The heartbeat: each tab answers the server's pings over the websocket,
-	// and still has the socket it started with.
-	heartbeats := `Array.from(document.querySelectorAll('#log .frame.heartbeat'),
-		(f) => f.querySelector('.arrow').textContent + f.querySelector('.raw').textContent).join(' ')`
-	for _, tab := range []*brTab{a, b} {
-		tab.waitFor(t, "a ping answered with a pong", heartbeats,
-			func(s string) bool { return strings.Contains(s, "←2 →3") })
-		tab.waitFor(t, "the same socket, still connected", brText("#sid")+` + ' ' + `+brText("#state"),
-			func(s string) bool { return s == sids[tab]+" connected" })
-	}
-
-	// With ?client=official and no way to reach the CDN, a third tab says
-	// that the official client needs internet, and turns off the buttons and
-	// fields that would do nothing without a client.
-	c := browser.openTab(t, "tab C", "about:blank")
-	c.call(t, "Network.enable", nil, nil)
-	c.call(t, "Network.setBlockedURLs", brParams{"urls": []string{"*cdn.socket.io*"}}, nil)
-	c.call(t, "Page.navigate", brParams{"url": srv.URL + "/?client=official"}, nil)
-	c.waitFor(t, "#client-error to say why there is no client", brText("#client-error"),
-		func(s string) bool { return strings.Contains(s, "needs internet") })
-	c.waitFor(t, "only the log's own controls to stay enabled", `Array.from(document.querySelectorAll(
-		'button, input:not([type=radio])'), (e) => (e.disabled ? '' : e.id)).filter(Boolean).join(' ')`,
-		func(s string) bool { return s == "hide-heartbeat clear-log" })
-
-	// A picture of tab A: the whole page, log and printout included, with
-	// the pings and pongs hidden so the chat frames stay in view.
-	a.click(t, "#hide-heartbeat")
-	a.call(t, "Page.bringToFront", nil, nil)
-	var size struct{ W, H float64 }
-	a.eval(t, `window.scrollTo(0, 0), {W: document.documentElement.scrollWidth, H: document.documentElement.scrollHeight}`, &size)
-	var shot struct{ Data string }
-	a.call(t, "Page.captureScreenshot", brParams{"format": "png", "captureBeyondViewport": true,
-		"clip": brParams{"x": 0, "y": 0, "width": size.W, "height": size.H, "scale": 1}}, &shot)
-	png, err := base64.StdEncoding.DecodeString(shot.Data)
-	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
-		t.Fatalf("Page.captureScreenshot gave no PNG (%v)", err)
-	}
-	// The pictures the README shows are rewritten only with -update: every
-	// run has new ids and times, and the checkout should stay clean.
-	file := filepath.Join(t.TempDir(), "screenshot-page.png")
-	if *update {
-		file = filepath.Join("testdata", "screenshot-page.png")
-	}
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: %.0f×%.0f, %d bytes; %v in all", file, size.W, size.H, len(png), time.Since(start).Round(time.Millisecond))
-	if *update {
-		brTwoTabsPicture(t, browser, a, b, inspectSockets(io, 2))
-	}
-}
-
-// brTwoTabsPicture saves testdata/screenshot-two-tabs.png: tabs A and B side
-// by side above the terminal, where the server printed io.sockets.sockets
-// when the second tab connected. Chromium lays the picture out from the two
-// tabs' screenshots, so no third page connects.
-func brTwoTabsPicture(t *testing.T, browser *brCDP, a, b *brTab, printout string) {
-	viewport := func(tab *brTab) string {
-		tab.call(t, "Page.bringToFront", nil, nil)
-		var shot struct{ Data string }
-		tab.call(t, "Page.captureScreenshot", brParams{"format": "png"}, &shot)
-		return shot.Data
-	}
-	terminal := "$ go run .\nServer listening at port 3000\nServer { … }          ← console.log(io), see walkthrough.md\n" +
-		"io.sockets.sockets:  " + printout
-	page := `<meta charset="utf-8"><body style="margin:0;background:#1d1f21;width:1600px">
-<div style="display:flex;gap:8px;padding:8px">
-<img style="width:788px;border-radius:4px" src="data:image/png;base64,` + viewport(a) + `">
-<img style="width:788px;border-radius:4px" src="data:image/png;base64,` + viewport(b) + `">
-</div>
-<pre style="margin:0 8px 8px;padding:12px;color:#d5d8d6;font:13px/1.35 monospace;height:560px;overflow:hidden">` +
-		html.EscapeString(terminal) + `</pre></body>`
-	pic := browser.openTab(t, "picture", "data:text/html;base64,"+base64.StdEncoding.EncodeToString([]byte(page)))
-	pic.waitFor(t, "the picture to load", "document.readyState", func(s string) bool { return s == "complete" })
-	var size struct{ W, H float64 }
-	pic.eval(t, `Promise.all(Array.from(document.images, (i) => i.decode())).then(() =>
-		({W: document.documentElement.scrollWidth, H: document.documentElement.scrollHeight}))`, &size)
-	var shot struct{ Data string }
-	pic.call(t, "Page.captureScreenshot", brParams{"format": "png", "captureBeyondViewport": true,
-		"clip": brParams{"x": 0, "y": 0, "width": size.W, "height": size.H, "scale": 1}}, &shot)
-	png, err := base64.StdEncoding.DecodeString(shot.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join("testdata", "screenshot-two-tabs.png")
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: %.0f×%.0f, %d bytes", file, size.W, size.H, len(png))
-}
-
-// brQueries keeps the query strings of the requests a test server got.
-type brQueries struct {
-	mu   sync.Mutex
-	seen map[string]bool
-}
-
-func (q *brQueries) add(query string) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.seen == nil {
-		q.seen = map[string]bool{}
-	}
-	q.seen[query] = true
-}
-
-// saw is a check for brPoll: has a request come with exactly this query?
-func (q *brQueries) saw(query string) func() (bool, string) {
-	return func() (bool, string) {
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		var all []string
-		for s := range q.seen {
-			all = append(all, "?"+s)
-		}
-		sort.Strings(all)
-		return q.seen[query], "queries so far: " + strings.Join(all, " ")
-	}
-}
-
-// brFindChromium returns the path of Chromium or Chrome, or skips the test.
-func brFindChromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("Chromium not found on PATH (tried chromium, chromium-browser, google-chrome); in CI the browser test must run: .ci/run installs Debian's chromium")
-	}
-	t.Skip("Chromium not found; install Debian's chromium to run the browser test")
-	return ""
-}
-
-// brStartChromium starts headless Chromium, reads the DevTools address from
-// its stderr and connects to it. Cleanup asks the browser to close over
-// DevTools, which ends its helper processes too, then kills what is left.
-func brStartChromium(t *testing.T, path string) *brCDP {
-	cmd := exec.Command(path, "--headless", "--no-sandbox", "--disable-gpu",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--no-first-run", "--disable-quic", "--user-data-dir="+t.TempDir(),
-		"--remote-debugging-port=0", "--window-size=1280,900", "about:blank")
-	stderr := &brStderr{address: make(chan string, 1)}
-	cmd.Stderr = stderr
-	cmd.WaitDelay = 2 * time.Second // if a stray child still holds stderr open
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	ts.Server = httptest.NewServer(newMux(io, ts.engine))
+	ts.client = &http.Client{Timeout: wait, Transport: &http.Transport{}}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // already gone after Browser.close, as a rule
-		_ = cmd.Wait()
+		ts.client.CloseIdleConnections()
+		ts.Server.Close()
 	})
+	return ts
+}
 
-	var address string
+func (ts *testServer) wsURL(path string) string {
+	return "ws" + strings.TrimPrefix(ts.URL, "http") + path
+}
+
+// httpResult is an answer to a request, or the error that stopped it.
+type httpResult struct {
+	status int
+	header http.Header
+	body   string
+	err    error
+}
+
+// request needs no *testing.T, so any goroutine may call it.
+func (ts *testServer) request(method, path, contentType, body string) httpResult {
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		return httpResult{err: err}
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := ts.client.Do(req)
+	if err != nil {
+		return httpResult{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return httpResult{status: resp.StatusCode, header: resp.Header, body: string(b), err: err}
+}
+
+func (ts *testServer) do(t *testing.T, method, path, contentType, body string) httpResult {
+	t.Helper()
+	r := ts.request(method, path, contentType, body)
+	if r.err != nil {
+		t.Fatalf("%s %s: %v", method, path, r.err)
+	}
+	return r
+}
+
+func (ts *testServer) get(t *testing.T, path string) httpResult {
+	t.Helper()
+	return ts.do(t, "GET", path, "", "")
+}
+
+func (ts *testServer) post(t *testing.T, path, body string) httpResult {
+	t.Helper()
+	return ts.do(t, "POST", path, textBody, body)
+}
+
+// receive waits for an answer from another goroutine.
+func receive(t *testing.T, ch <-chan httpResult) httpResult {
+	t.Helper()
 	select {
-	case address = <-stderr.address:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("Chromium printed no DevTools address within 10s; its stderr:\n%s", stderr.text())
+	case r := <-ch:
+		if r.err != nil {
+			t.Fatalf("request: %v", r.err)
+		}
+		return r
+	case <-time.After(wait):
+		t.Fatalf("no answer within %v", wait)
 	}
-	dialer := websocket.Dialer{HandshakeTimeout: brCallTime}
-	conn, _, err := dialer.Dial(address, nil)
-	if err != nil {
-		t.Fatalf("DevTools at %s: %v", address, err)
+	return httpResult{}
+}
+
+func expect(t *testing.T, r httpResult, status int, body string) {
+	t.Helper()
+	if r.status != status || r.body != body {
+		t.Errorf("got %d %q, want %d %q", r.status, r.body, status, body)
 	}
-	c := &brCDP{conn: conn, pending: map[int64]chan brReply{}, done: make(chan struct{})}
-	go c.read()
-	t.Cleanup(func() {
-		_ = c.call("", "Browser.close", nil, nil) // best effort: the kill below follows
-		conn.Close()
-		<-c.done
+}
+
+// checkTimedOut checks when a silent client's session ended: not before
+// pingInterval+pingTimeout (500ms), and with no grace period after it (the
+// bound is loose, for slow machines).
+func checkTimedOut(t *testing.T, elapsed time.Duration) {
+	t.Helper()
+	if elapsed < 500*time.Millisecond || elapsed > 1500*time.Millisecond {
+		t.Errorf("the session closed after %v, want pingInterval+pingTimeout (500ms)", elapsed)
+	}
+}
+
+// waitFor polls cond until it holds, or fails the test after wait.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// pollClient is a tiny long-polling client for Engine.IO v3 or v4.
+type pollClient struct {
+	ts        *testServer
+	srv       *eioServer // the server side, to look at the session
+	eio       int        // 3 or 4
+	path      string     // the endpoint, query and sid of every request
+	sid       string
+	handshake httpResult
+	open      map[string]json.RawMessage // the open packet's JSON
+	pending   []string                   // packets received and not yet read
+}
+
+// openPolling handshakes at path (with its EIO and transport query) and
+// closes the session when the test ends.
+func openPolling(t *testing.T, ts *testServer, path string) *pollClient {
+	t.Helper()
+	pc := &pollClient{ts: ts, eio: 4}
+	switch {
+	case ts.io == nil: // a server in another process
+	case strings.HasPrefix(path, "/engine.io/"):
+		pc.srv = ts.engine
+	default:
+		pc.srv = ts.io.eio
+	}
+	if strings.Contains(path, "EIO=3") {
+		pc.eio = 3
+	}
+	pc.handshake = ts.get(t, path)
+	packets := splitPayload(pc.eio, pc.handshake.body)
+	if pc.handshake.status != 200 || len(packets) == 0 {
+		t.Fatalf("handshake: %d %q, want 200 and the open packet", pc.handshake.status, pc.handshake.body)
+	}
+	pc.open = parseOpen(t, packets[0])
+	pc.pending = packets[1:] // what the server queued meanwhile: a 2.x client's CONNECT
+	if err := json.Unmarshal(pc.open["sid"], &pc.sid); err != nil {
+		t.Fatalf("sid in %s: %v", packets[0], err)
+	}
+	pc.path = path + "&sid=" + pc.sid
+	t.Cleanup(pc.close)
+	return pc
+}
+
+// close sends the close packet; the session may be gone already.
+func (pc *pollClient) close() {
+	pc.ts.request("POST", pc.path, textBody, joinPayload(pc.eio, "1"))
+}
+
+func (pc *pollClient) get(t *testing.T) httpResult {
+	t.Helper()
+	return pc.ts.get(t, pc.path)
+}
+
+func (pc *pollClient) post(t *testing.T, body string) httpResult {
+	t.Helper()
+	return pc.ts.post(t, pc.path, body)
+}
+
+// expectLastGET checks how a closed session ends: its last GET gets a
+// payload that ends in last (a close 1, or a noop 6 when the client closed
+// it), and after that the sid is unknown.
+func (pc *pollClient) expectLastGET(t *testing.T, last string) {
+	t.Helper()
+	r := pc.get(t)
+	if packets := splitPayload(pc.eio, r.body); r.status != 200 || len(packets) == 0 || packets[len(packets)-1] != last[strings.IndexByte(last, ':')+1:] {
+		t.Errorf("last GET: %d %q, want 200 ending in %q", r.status, r.body, last)
+	}
+	expect(t, pc.get(t), 400, errorSessionUnknown)
+}
+
+// sessionOpen reports whether an Engine.IO session is there and open.
+func sessionOpen(srv *eioServer, sid string) bool {
+	s := srv.lookup(eioSID(sid))
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.readyState == "open"
+}
+
+// getAsync sends a GET from another goroutine.
+func (pc *pollClient) getAsync() <-chan httpResult {
+	ch := make(chan httpResult, 1)
+	go func() { ch <- pc.ts.request("GET", pc.path, "", "") }()
+	return ch
+}
+
+// waitHeld waits until the server holds a GET of this session open.
+func (pc *pollClient) waitHeld(t *testing.T) {
+	t.Helper()
+	waitFor(t, "the server to hold the GET", func() bool {
+		s := pc.srv.lookup(eioSID(pc.sid))
+		if s == nil {
+			return false
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.pollWaiting
 	})
+}
+
+// send POSTs packets as one payload.
+func (pc *pollClient) send(t *testing.T, packets ...string) {
+	t.Helper()
+	expect(t, pc.post(t, joinPayload(pc.eio, packets...)), 200, "ok")
+}
+
+// next returns the next packet from the server, answering v4 pings on the
+// way as a client must.
+func (pc *pollClient) next(t *testing.T) string {
+	t.Helper()
+	for {
+		for len(pc.pending) == 0 {
+			r := pc.get(t)
+			if r.status != 200 {
+				t.Fatalf("GET: %d %q", r.status, r.body)
+			}
+			pc.pending = splitPayload(pc.eio, r.body)
+		}
+		p := pc.pending[0]
+		pc.pending = pc.pending[1:]
+		if p == "2" && pc.eio == 4 {
+			pc.send(t, "3")
+			continue
+		}
+		return p
+	}
+}
+
+func (pc *pollClient) expect(t *testing.T, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if got := pc.next(t); got != w {
+			t.Fatalf("got %q, want %q", got, w)
+		}
+	}
+}
+
+// splitPayload splits a text payload the client's way, independent of the
+// server's decoder: v4 at \x1e, v3 by lengths in UTF-16 units.
+func splitPayload(eio int, body string) []string {
+	if eio == 4 {
+		return strings.Split(body, "\x1e")
+	}
+	var packets []string
+	for body != "" {
+		length, rest, _ := strings.Cut(body, ":")
+		units, err := strconv.Atoi(length)
+		if err != nil {
+			return append(packets, "<bad v3 payload "+body+">")
+		}
+		end := 0
+		for units > 0 && end < len(rest) {
+			r, size := utf8.DecodeRuneInString(rest[end:])
+			units -= len(utf16.Encode([]rune{r}))
+			end += size
+		}
+		packets = append(packets, rest[:end])
+		body = rest[end:]
+	}
+	return packets
+}
+
+// joinPayload is the other half of splitPayload.
+func joinPayload(eio int, packets ...string) string {
+	if eio == 4 {
+		return strings.Join(packets, "\x1e")
+	}
+	var b strings.Builder
+	for _, p := range packets {
+		fmt.Fprintf(&b, "%d:%s", len(utf16.Encode([]rune(p))), p)
+	}
+	return b.String()
+}
+
+func parseOpen(t *testing.T, packet string) map[string]json.RawMessage {
+	t.Helper()
+	open := map[string]json.RawMessage{}
+	if !strings.HasPrefix(packet, "0") || json.Unmarshal([]byte(packet[1:]), &open) != nil {
+		t.Fatalf("got %q, want an open packet", packet)
+	}
+	return open
+}
+
+// checkOpen checks the handshake's exact key set and the test timings.
+func checkOpen(t *testing.T, open map[string]json.RawMessage, keys []string, upgrades string) {
+	t.Helper()
+	var got []string
+	for k := range open {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	if !reflect.DeepEqual(got, keys) {
+		t.Errorf("open packet keys %v, want exactly %v", got, keys)
+	}
+	var sid string
+	_ = json.Unmarshal(open["sid"], &sid)
+	if len(sid) != 20 || strings.Trim(sid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		t.Errorf("sid %q, want 20 URL-safe characters", sid)
+	}
+	want := map[string]string{"upgrades": upgrades, "pingInterval": "300", "pingTimeout": "200", "maxPayload": "1000000"}
+	for _, k := range keys {
+		if w, ok := want[k]; ok && string(open[k]) != w {
+			t.Errorf("%s: %s, want %s", k, open[k], w)
+		}
+	}
+}
+
+// connectReplySID checks a v5 CONNECT reply, prefix then {"sid":…} and
+// nothing more, and returns the socket id.
+func connectReplySID(t *testing.T, packet, prefix string) string {
+	t.Helper()
+	var reply map[string]any
+	js := strings.TrimPrefix(packet, prefix)
+	if js == packet || json.Unmarshal([]byte(js), &reply) != nil || len(reply) != 1 {
+		t.Fatalf("got %q, want %s{\"sid\":…}", packet, prefix)
+	}
+	sid, _ := reply["sid"].(string)
+	if len(sid) != 20 {
+		t.Fatalf("got %q, want a 20-character socket id", packet)
+	}
+	return sid
+}
+
+// sortedJSON writes strings as a sorted JSON array, like a rooms ack.
+func sortedJSON(s ...string) string {
+	sort.Strings(s)
+	js, _ := json.Marshal(s)
+	return string(js)
+}
+
+func namespaceSize(nsp *Namespace) int {
+	nsp.mu.Lock()
+	defer nsp.mu.Unlock()
+	return len(nsp.sockets)
+}
+
+func namespaceHas(nsp *Namespace, id SocketID) bool {
+	nsp.mu.Lock()
+	defer nsp.mu.Unlock()
+	return nsp.sockets[id] != nil
+}
+
+// clientRecorder keeps the client of every socket that connected, so that
+// a test can look at client.nsps after the sessions are gone.
+type clientRecorder struct {
+	mu      sync.Mutex
+	clients map[*client]bool
+}
+
+// recordClients starts recording on every namespace io has now.
+func recordClients(io *Server) *clientRecorder {
+	rec := &clientRecorder{clients: map[*client]bool{}}
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	for _, nsp := range io.nsps {
+		nsp.On("connection", func(s *Socket) {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			rec.clients[s.client] = true
+		})
+	}
+	return rec
+}
+
+// checkNoLeftovers checks that no trace of a finished session is left in
+// any registry: io.eio.clients and the echo engine's, every namespace's
+// sockets, every adapter's rooms and sids (a socket left there still gets
+// broadcasts), and the nsps of every client recorded.
+func checkNoLeftovers(t *testing.T, ts *testServer, rec *clientRecorder) {
+	t.Helper()
+	for _, e := range []*eioServer{ts.io.eio, ts.engine} {
+		if n := sessionCount(e); n != 0 {
+			t.Errorf("%d sessions are still in eioServer.clients", n)
+		}
+	}
+	ts.io.mu.Lock()
+	nsps := make([]*Namespace, 0, len(ts.io.nsps))
+	for _, nsp := range ts.io.nsps {
+		nsps = append(nsps, nsp)
+	}
+	ts.io.mu.Unlock()
+	for _, nsp := range nsps {
+		if n := namespaceSize(nsp); n != 0 {
+			t.Errorf("%s: %d sockets are still in Namespace.sockets", nsp.name, n)
+		}
+		a := nsp.adapter
+		a.nsp.mu.Lock()
+		rooms, sids := sortedKeys(a.rooms), sortedKeys(a.sids)
+		a.nsp.mu.Unlock()
+		if len(rooms) != 0 || len(sids) != 0 {
+			t.Errorf("%s: the adapter still holds %d rooms %v… and %d socket ids %v…",
+				nsp.name, len(rooms), firstFew(rooms), len(sids), firstFew(sids))
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for c := range rec.clients {
+		c.mu.Lock()
+		left := sortedKeys(c.nsps)
+		c.mu.Unlock()
+		if len(left) != 0 {
+			t.Errorf("client of session %s still has sockets in %v", c.conn.sid, left)
+		}
+	}
+}
+
+// firstFew shortens a list for a failure message.
+func firstFew[T any](list []T) []T {
+	if len(list) > 3 {
+		return list[:3]
+	}
+	return list
+}
+
+// checkGoroutines waits until no more goroutines run than before the test
+// started its clients, and shows them all if some stay.
+func checkGoroutines(t *testing.T, baseline int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for runtime.NumGoroutine() > baseline {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, %d before the clients came:\n%s", runtime.NumGoroutine(), baseline, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func expectAnswer(t *testing.T, ts *testServer, want []any) {
+	t.Helper()
+	select {
+	case got := <-ts.answers:
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("ack callback got %#v, want %#v", got, want)
+		}
+	case <-time.After(wait):
+		t.Errorf("the ack callback was not called")
+	}
+}
+
+// expectNothingPending checks that nothing reached the client: the next
+// frame it gets is the answer to a message it sends now, which the server
+// queues after anything sent to it before.
+func expectNothingPending(t *testing.T, c *wsClient) {
+	t.Helper()
+	c.sendText(t, `42["message","marker"]`)
+	c.expectText(t, `42["message-back","marker"]`)
+}
+
+// wsFrame is one websocket message.
+type wsFrame struct {
+	binary bool
+	data   []byte
+}
+
+// wsClient is a websocket client whose reader runs in its own goroutine,
+// so that every read in a test can have a deadline. With autoPong it answers
+// the server's pings itself and counts them.
+type wsClient struct {
+	conn      *websocket.Conn
+	autoPong  bool
+	frames    chan wsFrame // closed when the connection ends
+	quit      chan struct{}
+	pings     int32      // pings answered, read with atomic
+	readErr   error      // why the connection ended; read it after frames is closed
+	writeMu   sync.Mutex // one writer at a time, as gorilla/websocket requires
+	reader    sync.WaitGroup
+	closeOnce sync.Once
+}
+
+func dialSocketIO(t *testing.T, ts *testServer) (*wsClient, string) {
+	t.Helper()
+	c := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+	parseOpen(t, c.nextText(t))
+	c.sendText(t, "40")
+	id := connectReplySID(t, c.nextText(t), "40")
+	c.expectText(t, `42["auth",{}]`)
+	return c, id
+}
+
+func dialWS(t *testing.T, ts *testServer, path string, autoPong bool) *wsClient {
+	t.Helper()
+	c, _, err := tryDialWS(ts, path, autoPong)
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	t.Cleanup(c.close)
 	return c
 }
 
-// brStderr keeps what Chromium writes to stderr and picks out the line
-//
-//	DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID
-type brStderr struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	address chan string // gets the ws:// address once
-	found   bool
-}
-
-func (w *brStderr) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	_, rest, ok := strings.Cut(w.buf.String(), "DevTools listening on ")
-	if line, _, complete := strings.Cut(rest, "\n"); ok && complete && !w.found {
-		w.found = true
-		w.address <- strings.TrimSpace(line)
+func tryDialWS(ts *testServer, path string, autoPong bool) (*wsClient, *http.Response, error) {
+	dialer := websocket.Dialer{HandshakeTimeout: wait}
+	conn, resp, err := dialer.Dial(ts.wsURL(path), nil)
+	if err != nil {
+		return nil, resp, err
 	}
-	return len(p), nil
+	c := &wsClient{conn: conn, autoPong: autoPong, frames: make(chan wsFrame, 64), quit: make(chan struct{})}
+	c.reader.Add(1)
+	go c.readLoop()
+	return c, resp, nil
 }
 
-func (w *brStderr) text() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-// === A small CDP client =====================================================
-//
-// CDP is JSON over one WebSocket. A command is {id, method, params} plus a
-// sessionId when it is meant for one tab; the answer carries the same id and
-// a result or an error. Messages without an id are events, which this test
-// does not need.
-
-type brParams = map[string]any
-
-type brCDP struct {
-	conn    *websocket.Conn
-	mu      sync.Mutex // guards writes, lastID and pending
-	lastID  int64
-	pending map[int64]chan brReply
-	done    chan struct{} // closed when the connection stops reading
-}
-
-type brReply struct {
-	ID     int64           `json:"id"`
-	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-// read hands each answer to the call waiting for it.
-func (c *brCDP) read() {
-	defer close(c.done)
+func (c *wsClient) readLoop() {
+	defer c.reader.Done()
+	defer close(c.frames)
 	for {
-		_, data, err := c.conn.ReadMessage()
+		messageType, data, err := c.conn.ReadMessage()
 		if err != nil {
+			c.readErr = err
 			return
 		}
-		var r brReply
-		if json.Unmarshal(data, &r) != nil || r.ID == 0 {
-			continue // an event
+		if c.autoPong && messageType == websocket.TextMessage && string(data) == "2" {
+			atomic.AddInt32(&c.pings, 1)
+			_ = c.write(websocket.TextMessage, []byte("3")) // a failure shows up as a closed connection
+			continue
 		}
-		c.mu.Lock()
-		ch := c.pending[r.ID]
-		delete(c.pending, r.ID)
-		c.mu.Unlock()
-		if ch != nil {
-			ch <- r
+		select {
+		case c.frames <- wsFrame{binary: messageType == websocket.BinaryMessage, data: data}:
+		case <-c.quit:
+			return
 		}
 	}
 }
 
-// call sends a command and decodes the result into out (if not nil).
-func (c *brCDP) call(session, method string, params brParams, out any) error {
-	if params == nil {
-		params = brParams{}
+func (c *wsClient) write(messageType int, data []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(wait))
+	return c.conn.WriteMessage(messageType, data)
+}
+
+func (c *wsClient) close() {
+	c.closeOnce.Do(func() {
+		close(c.quit)
+		_ = c.conn.Close() // ends the reader
+		c.reader.Wait()
+	})
+}
+
+func (c *wsClient) sendText(t *testing.T, s string) {
+	t.Helper()
+	if err := c.write(websocket.TextMessage, []byte(s)); err != nil {
+		t.Fatalf("send %q: %v", s, err)
 	}
-	command := brParams{"method": method, "params": params}
-	if session != "" {
-		command["sessionId"] = session
+}
+
+func (c *wsClient) sendBinary(t *testing.T, b []byte) {
+	t.Helper()
+	if err := c.write(websocket.BinaryMessage, b); err != nil {
+		t.Fatalf("send % x: %v", b, err)
 	}
-	answer := make(chan brReply, 1)
-	c.mu.Lock()
-	c.lastID++
-	id := c.lastID
-	command["id"] = id
-	c.pending[id] = answer
-	_ = c.conn.SetWriteDeadline(time.Now().Add(brCallTime))
-	err := c.conn.WriteJSON(command)
-	c.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("%s: %v", method, err)
-	}
-	timer := time.NewTimer(brCallTime)
-	defer timer.Stop()
+}
+
+func (c *wsClient) next(t *testing.T) wsFrame {
+	t.Helper()
 	select {
-	case r := <-answer:
-		if r.Error != nil {
-			return fmt.Errorf("%s: %s (code %d)", method, r.Error.Message, r.Error.Code)
+	case f, ok := <-c.frames:
+		if !ok {
+			t.Fatalf("the connection closed, want a frame")
 		}
-		if out == nil {
+		return f
+	case <-time.After(wait):
+		t.Fatalf("no frame within %v", wait)
+	}
+	return wsFrame{}
+}
+
+func (c *wsClient) nextText(t *testing.T) string {
+	t.Helper()
+	f := c.next(t)
+	if f.binary {
+		t.Fatalf("got binary frame % x, want text", f.data)
+	}
+	return string(f.data)
+}
+
+func (c *wsClient) expectText(t *testing.T, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if got := c.nextText(t); got != w {
+			t.Fatalf("got %q, want %q", got, w)
+		}
+	}
+}
+
+func (c *wsClient) expectBinary(t *testing.T, want []byte) {
+	t.Helper()
+	f := c.next(t)
+	if !f.binary || !bytes.Equal(f.data, want) {
+		t.Fatalf("got frame %+v, want binary % x", f, want)
+	}
+}
+
+// expectClosed waits for the server to end the connection, skipping what
+// it sent before, and returns the error that ended the reads.
+func (c *wsClient) expectClosed(t *testing.T) error {
+	t.Helper()
+	deadline := time.After(wait)
+	for {
+		select {
+		case _, ok := <-c.frames:
+			if !ok {
+				return c.readErr
+			}
+		case <-deadline:
+			t.Fatalf("the connection is still open after %v", wait)
 			return nil
 		}
-		return json.Unmarshal(r.Result, out)
-	case <-c.done:
-		return fmt.Errorf("%s: the DevTools connection closed", method)
-	case <-timer.C:
-		c.mu.Lock()
-		delete(c.pending, id)
-		c.mu.Unlock()
-		return fmt.Errorf("%s: no answer within %v", method, brCallTime)
 	}
 }
 
-// brTab is one tab, reached through its own CDP session.
-type brTab struct {
-	cdp     *brCDP
-	name    string
-	session string
+// rawWS is a websocket client that writes and reads frames by hand from
+// reused buffers, for benchmarks and memory measurements.
+type rawWS struct {
+	conn net.Conn
+	buf  []byte
+	hdr  [4]byte // a field, not a local: a local would escape through io.ReadFull
+	br   *bufio.Reader
 }
 
-// openTab opens a tab on url and attaches to it.
-func (c *brCDP) openTab(t *testing.T, name, url string) *brTab {
-	t.Helper()
-	var target struct{ TargetID string }
-	var attached struct{ SessionID string }
-	if err := c.call("", "Target.createTarget", brParams{"url": url}, &target); err != nil {
-		t.Fatal(err)
+// dialRawWS opens /socket.io/ over websocket and does the bench's connect
+// handshake: open, 40, 40{sid}, 42["auth",{}].
+func dialRawWS(tb testing.TB, baseURL string) *rawWS {
+	tb.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
+	if err != nil {
+		tb.Fatal(err)
 	}
-	if err := c.call("", "Target.attachToTarget", brParams{"targetId": target.TargetID, "flatten": true}, &attached); err != nil {
-		t.Fatal(err)
+	req := "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
+		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := io.WriteString(conn, req); err != nil {
+		tb.Fatal(err)
 	}
-	return &brTab{cdp: c, name: name, session: attached.SessionID}
-}
-
-func (tab *brTab) call(t *testing.T, method string, params brParams, out any) {
-	t.Helper()
-	if err := tab.cdp.call(tab.session, method, params, out); err != nil {
-		t.Fatalf("%s: %v", tab.name, err)
+	c := &rawWS{conn: conn, br: bufio.NewReaderSize(conn, 4096)}
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		tb.Fatalf("upgrade: %v %v", resp, err)
 	}
-}
-
-// evaluate runs a JavaScript expression in the page (awaiting it if it is
-// a promise) and decodes its value, as JSON, into out.
-func (tab *brTab) evaluate(expr string, out any) error {
-	var r struct {
-		Result struct {
-			Value json.RawMessage
-		}
-		ExceptionDetails *struct {
-			Text      string
-			Exception struct{ Description string }
-		}
+	if open := c.readFrame(tb); len(open) == 0 || open[0] != '0' {
+		tb.Fatalf("open: %q", open)
 	}
-	params := brParams{"expression": expr, "returnByValue": true, "awaitPromise": true}
-	if err := tab.cdp.call(tab.session, "Runtime.evaluate", params, &r); err != nil {
-		return err
+	if _, err := conn.Write(c.maskedFrame("40")); err != nil {
+		tb.Fatal(err)
 	}
-	if e := r.ExceptionDetails; e != nil {
-		return fmt.Errorf("%s %s", e.Text, e.Exception.Description)
+	if reply := c.readFrame(tb); !bytes.HasPrefix(reply, []byte(`40{"sid":`)) {
+		tb.Fatalf("connect reply: %q", reply)
 	}
-	if len(r.Result.Value) == 0 {
-		r.Result.Value = json.RawMessage("null") // undefined
+	if auth := c.readFrame(tb); string(auth) != `42["auth",{}]` {
+		tb.Fatalf("auth: %q", auth)
 	}
-	return json.Unmarshal(r.Result.Value, out)
+	return c
 }
 
-func (tab *brTab) eval(t *testing.T, expr string, out any) {
-	t.Helper()
-	if err := tab.evaluate(expr, out); err != nil {
-		t.Fatalf("%s: %s: %v", tab.name, expr, err)
+// maskedFrame is a final text frame as a client sends it, masked with a
+// zero key (allowed, and the payload stays readable).
+func (c *rawWS) maskedFrame(text string) []byte {
+	if len(text) >= 126 {
+		panic("maskedFrame: short frames only")
 	}
+	return append([]byte{0x81, 0x80 | byte(len(text)), 0, 0, 0, 0}, text...)
 }
 
-// waitFor evaluates expr, a string, until ok accepts it, and returns it.
-func (tab *brTab) waitFor(t *testing.T, what, expr string, ok func(string) bool) string {
-	t.Helper()
-	var s string
-	brPoll(t, tab.name+": "+what, func() (bool, string) {
-		if err := tab.evaluate(expr, &s); err != nil {
-			return false, err.Error()
-		}
-		return ok(s), s
-	})
-	return s
-}
-
-// click clicks the middle of an element with the mouse, as a user would.
-func (tab *brTab) click(t *testing.T, selector string) {
-	t.Helper()
-	var at struct{ X, Y float64 }
-	tab.eval(t, `(() => {
-		const e = document.querySelector(`+brQuote(selector)+`);
-		e.scrollIntoView({block: 'center'});
-		const r = e.getBoundingClientRect();
-		return {X: r.x + r.width / 2, Y: r.y + r.height / 2};
-	})()`, &at)
-	for _, kind := range []string{"mousePressed", "mouseReleased"} {
-		tab.call(t, "Input.dispatchMouseEvent", brParams{"type": kind, "x": at.X, "y": at.Y,
-			"button": "left", "clickCount": 1}, nil)
-	}
-}
-
-// brText is a JavaScript expression for the text of the element selector
-// names, "" while there is none.
-func brText(selector string) string {
-	return `((document.querySelector(` + brQuote(selector) + `) || {}).textContent || '')`
-}
-
-// brTexts is the text of every element selector names, one per line.
-func brTexts(selector string) string {
-	return `Array.from(document.querySelectorAll(` + brQuote(selector) + `), (e) => e.textContent).join('\n')`
-}
-
-// brQuote writes s as a JavaScript string literal.
-func brQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
-// brPoll calls check every 50 ms until it says yes, for at most brPatience.
-// check also returns what it saw, for the failure message.
-func brPoll(t *testing.T, what string, check func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(brPatience)
+// readFrame reads one unmasked server frame into c.buf; pings are answered.
+func (c *rawWS) readFrame(tb testing.TB) []byte {
 	for {
-		ok, saw := check()
-		if ok {
-			return
+		h := c.hdr[:2]
+		if _, err := io.ReadFull(c.br, h); err != nil {
+			tb.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s; last saw:\n%s", brPatience, what, saw)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// TestIdleConnectionStack: an idle websocket connection keeps one goroutine,
-// its reader. Go starts it on a 2 KiB stack and doubles the stack whenever a
-// call needs more; the connect path it runs takes it to 4 KiB, and must not
-// take it to 8 KiB, which every idle connection would then keep. A larger
-// frame on that path, even for a branch not taken, is enough.
-func TestIdleConnectionStack(t *testing.T) {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "-race" && s.Value == "true" {
-				t.Skip("the race detector makes every frame larger; the plain go test ./... checks this")
+		n := int(h[1] & 0x7f)
+		if n == 126 {
+			ext := c.hdr[2:4]
+			if _, err := io.ReadFull(c.br, ext); err != nil {
+				tb.Fatal(err)
 			}
+			n = int(ext[0])<<8 | int(ext[1])
+		} else if n == 127 {
+			tb.Fatal("readFrame: frame too long")
 		}
-	}
-	io, engine := newDemoServer(benchConfig())
-	srv := httptest.NewServer(newMux(io, engine))
-	defer srv.Close()
-	stackInUse := func() uint64 {
-		var m runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&m)
-		return m.StackInuse
-	}
-	const n = 200
-	before := stackInUse()
-	clients := make([]*rawWS, n)
-	for i := range clients {
-		clients[i] = dialRawWS(t, srv.URL)
-		defer clients[i].conn.Close()
-	}
-	time.Sleep(50 * time.Millisecond) // each writer goroutine ends once it has written
-	perConn := float64(stackInUse()-before) / n
-	if perConn > 6<<10 {
-		t.Errorf("each idle websocket connection keeps %.0f bytes of stack, want 4 KiB: the connect path outgrew 4 KiB", perConn)
+		if cap(c.buf) < n {
+			c.buf = make([]byte, n)
+		}
+		c.buf = c.buf[:n]
+		if _, err := io.ReadFull(c.br, c.buf); err != nil {
+			tb.Fatal(err)
+		}
+		if string(c.buf) == "2" {
+			_, _ = c.conn.Write(c.maskedFrame("3"))
+			continue
+		}
+		return c.buf
 	}
 }
