@@ -825,12 +825,12 @@ func (s *eioSocket) close(reason string) {
 	}
 	s.notifyLocked()
 	s.startWriterLocked() // over websocket, to close it
-	ws := s.ws
+	// A writer stuck on a full connection gives up (set under s.mu, for pong).
+	if s.ws != nil {
+		_ = s.ws.NetConn().SetWriteDeadline(time.Now().Add(wsWriteWait))
+	}
 	s.mu.Unlock()
 
-	if ws != nil {
-		_ = ws.NetConn().SetWriteDeadline(time.Now().Add(wsWriteWait)) // a writer stuck on a full connection gives up
-	}
 	if probe != nil {
 		_ = probe.Close() // ends the upgrade's read; its error is expected
 	}
@@ -1105,7 +1105,21 @@ func (s *eioSocket) startWebSocket(ws *websocket.Conn) {
 	s.ws = ws
 	s.startWriterLocked() // for what is queued: the open packet, or what came during an upgrade
 	s.mu.Unlock()
+	ws.SetPingHandler(func(data string) error { return s.pong(ws, data) })
 	go s.readLoop(ws)
+}
+
+// pong answers a websocket ping (RFC 6455 §5.5.2), as gorilla would, but
+// takes away the write deadline that gorilla leaves on the connection, which
+// would fail the next write: an open session's writes have none.
+func (s *eioSocket) pong(ws *websocket.Conn, data string) error {
+	err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(wsWriteWait))
+	s.mu.Lock()
+	if s.readyState == "open" { // else close has set the deadline for the last frames
+		_ = ws.NetConn().SetWriteDeadline(time.Time{})
+	}
+	s.mu.Unlock()
+	return err
 }
 
 // startWriterLocked starts writeLoop if the session has a websocket and no
@@ -1337,8 +1351,10 @@ func (s *eioSocket) probeUpgrade(ws *websocket.Conn) error {
 	if err != nil || p.typ != eioUpgrade {
 		return errors.New("upgrade: expected 5")
 	}
-	_ = ws.SetReadDeadline(time.Time{}) // the deadlines were the probe's
-	_ = ws.SetWriteDeadline(time.Time{})
+	// The deadlines were the probe's. gorilla's SetWriteDeadline would only
+	// change its own, not the one its write left on the connection.
+	_ = ws.SetReadDeadline(time.Time{})
+	_ = ws.NetConn().SetWriteDeadline(time.Time{})
 	return nil
 }
 

@@ -1705,6 +1705,41 @@ func TestUpgradeWithMessageInFlight(t *testing.T) {
 	ws.expectText(t, `42["message-back","d"]`)
 }
 
+// TestWritesLongAfter: gorilla leaves the deadline of a write of its own on
+// the connection (5 s for the probe's 3probe, which serveUpgrade sets; 5 s,
+// from pong, for a pong to a websocket ping), and a session's writes set
+// none. Bug: every upgraded session failed its first write 5 s on (with
+// default settings, the first ping) and closed with "transport error"; a
+// pong from gorilla itself left 1 s.
+func TestWritesLongAfter(t *testing.T) {
+	t.Parallel() // it waits out the deadlines
+	ts := newTestServer(t)
+	pc := openPolling(t, ts, "/socket.io/?EIO=4&transport=polling")
+	upgraded := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket&sid="+pc.sid, true)
+	upgraded.sendText(t, "2probe")
+	upgraded.expectText(t, "3probe")
+	upgraded.sendText(t, "5")
+
+	pinged := dialWS(t, ts, "/socket.io/?EIO=4&transport=websocket", true)
+	if !strings.HasPrefix(pinged.nextText(t), "0{") {
+		t.Fatal("no open packet")
+	}
+	if err := pinged.conn.WriteControl(websocket.PingMessage, []byte("hi"), time.Now().Add(wait)); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, ws := range []*wsClient{upgraded, pinged} {
+		ws.sendText(t, "40")
+		connectReplySID(t, ws.nextText(t), "40")
+		ws.expectText(t, `42["auth",{}]`)
+	}
+	time.Sleep(wsWriteWait + 500*time.Millisecond)
+	for _, ws := range []*wsClient{upgraded, pinged} {
+		ws.sendText(t, `42["message","late"]`)
+		ws.expectText(t, `42["message-back","late"]`)
+	}
+}
+
 // TestUpgradeWithoutWaiting: a client may send 5 right after 2probe,
 // without waiting for 3probe.
 func TestUpgradeWithoutWaiting(t *testing.T) {
