@@ -654,7 +654,7 @@ type openPacket struct {
 // handshake opens a session. Its open packet is the first websocket frame,
 // or the whole answer to a polling handshake, as in socket.io 4: what the
 // layer above queues (a 2.x client's CONNECT) waits for the next GET, where
-// socket.io 2 sent it along (97:0{…}2:40).
+// socket.io 2 sent it along (96:0{…}2:40, its pingTimeout being 5000).
 func (srv *eioServer) handshake(w http.ResponseWriter, r *http.Request, version *eioVersion, transport string) {
 	upgrades := []string{"websocket"}
 	var ws *websocket.Conn
@@ -1633,7 +1633,8 @@ func parsePacket(s []byte) (Packet, int, error) {
 		attachments, rest = n, after
 	}
 
-	// The namespace ends at a comma or at the end: clients send "40/custom".
+	// The namespace ends at a comma, or at the end of a packet with nothing
+	// more: clients send "40/custom," and the spec's examples "40/custom".
 	if bytes.HasPrefix(rest, []byte("/")) {
 		var nsp []byte
 		nsp, rest, _ = bytes.Cut(rest, []byte(","))
@@ -1754,7 +1755,8 @@ type sioProtocol struct {
 	socketID func(nsp string, sid eioSID) SocketID
 
 	// readsAuth: a v5 CONNECT may carry auth ("the CONNECT packet now can
-	// contain a payload"); in v4 handshake.auth is always {}.
+	// contain a payload"); a v4 one has none, and socket.io 4 makes
+	// handshake.auth of the query after its namespace (queryAuth).
 	readsAuth bool
 
 	// connectReply is the server's CONNECT: 40{"sid":"…"} in v5, a bare 40 (or 40/custom,) in v4.
@@ -1891,15 +1893,30 @@ func namespaceName(nsp string) string {
 	return name
 }
 
+// queryAuth is the auth that socket.io 4 makes of the query a 2.x client
+// puts after a namespace (Client._parseNamespace): /private?token=1 gives
+// {token: "1"}, and of a repeated key the last value.
+func queryAuth(query string) map[string]any {
+	values, _ := url.ParseQuery(query)
+	auth := map[string]any{}
+	for key, v := range values {
+		auth[key] = v[len(v)-1]
+	}
+	return auth
+}
+
 // connect joins the client to a namespace once its middleware agrees, or
 // refuses with CONNECT_ERROR ("Invalid namespace", or the middleware's
 // error); the connection stays open either way.
 func (c *client) connect(nspName string, data any) {
+	name, query, _ := strings.Cut(nspName, "?")
 	auth, _ := data.(map[string]any) // the CONNECT's payload, in v5
-	if auth == nil || !c.protocol.readsAuth {
+	if !c.protocol.readsAuth {
+		auth = queryAuth(query)
+	}
+	if auth == nil {
 		auth = map[string]any{}
 	}
-	name := namespaceName(nspName)
 	nsp := c.server.namespace(name)
 	if nsp == nil {
 		c.send(c.protocol.connectError(name, &DataError{Message: "Invalid namespace"}))
@@ -2468,12 +2485,12 @@ func newDemoServer(cfg config) (*Server, *eioServer) {
 	return io, echoEngine(cfg)
 }
 
-// requireToken lets in only a client that shows the token: with a 4.x
-// client io("/private", {auth: {token: "letmein"}}), with a 2.x one (no
-// auth) {query: …}. The others get CONNECT_ERROR saying what to send.
+// requireToken lets in only a client that shows the token: a 4.x client
+// with io("/private", {auth: {token: "letmein"}}), a 2.x one (no auth) with
+// {query: {token: "letmein"}}, which it sends as 40/private?token=letmein,
+// and queryAuth turns into auth. The others get CONNECT_ERROR saying what to send.
 func requireToken(socket *Socket, next func(error)) {
-	token, _ := socket.handshake.Auth["token"].(string)
-	if token == "letmein" || socket.handshake.Query.Get("token") == "letmein" {
+	if socket.handshake.Auth["token"] == "letmein" {
 		next(nil)
 		return
 	}
@@ -2851,7 +2868,7 @@ func (d *decoder) inspectObject() *jsObject {
 
 func (srv *eioServer) jsFields(p *printout) (string, []jsField) {
 	clients := inConnectionOrder(&srv.mu, srv.clients, func(s *eioSocket) time.Time { return s.request.Time })
-	var cors any = false // no Access-Control headers are ever sent
+	var cors any = false // without -cors-origin no Access-Control headers are sent
 	if srv.cfg.corsOrigin != "" {
 		cors = &jsObject{fields: []jsField{{"origin", srv.cfg.corsOrigin}, {"credentials", true}}}
 	}
