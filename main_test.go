@@ -1567,7 +1567,7 @@ func TestInvalidUTF8(t *testing.T) {
 }
 
 // TestWebSocketBurst queues many packets, text and binary, while the write
-// loop is busy, so that they leave in batches (see batchConn): each must
+// loop is busy, so that they leave in batches (see writeFrames): each must
 // still arrive as its own frame, whole and in order.
 func TestWebSocketBurst(t *testing.T) {
 	ts := newTestServer(t)
