@@ -561,8 +561,8 @@ func (srv *eioServer) shutdown(ctx context.Context) {
 	}
 }
 
-// ServeHTTP routes every Engine.IO request. It checks the transport, then
-// the protocol version, then the session. engine.io checks EIO only on the
+// ServeHTTP routes every Engine.IO request. It checks the origin, then the
+// transport, then the protocol version, then the session. engine.io checks EIO only on the
 // handshake; checking it on every request is stricter and costs nothing.
 //
 //	GET  ?EIO=4&transport=polling               handshake
@@ -732,8 +732,7 @@ type eioSocket struct {
 	upgrading         bool            // probe answered, waiting for the upgrade packet
 	probe             *websocket.Conn // the websocket being probed, during an upgrade
 	ws                *websocket.Conn // the websocket, once the session uses one
-	writing           bool            // a writeLoop is running
-	handling          bool            // readLoop is handing a packet on; it writes the answers itself
+	writing           bool            // a writer runs: writeLoop, or readLoop handing a packet on
 	writeBuffer       []eioPacket     // packets waiting for a transport (engine.io writeBuffer)
 	changed           chan struct{}   // holds a token when a held GET has work (capacity 1)
 	pollWaiting       bool            // a GET is being held open
@@ -825,11 +824,12 @@ func (s *eioSocket) close(reason string) {
 	}
 	s.notifyLocked()
 	s.startWriterLocked() // over websocket, to close it
-	// A writer stuck on a full connection gives up (set under s.mu, for pong).
-	if s.ws != nil {
-		_ = s.ws.NetConn().SetWriteDeadline(time.Now().Add(wsWriteWait))
-	}
+	ws := s.ws
 	s.mu.Unlock()
+
+	if ws != nil {
+		_ = ws.NetConn().SetWriteDeadline(time.Now().Add(wsWriteWait)) // a writer stuck on a full connection gives up
+	}
 
 	if probe != nil {
 		_ = probe.Close() // ends the upgrade's read; its error is expected
@@ -1054,9 +1054,7 @@ func (s *eioSocket) servePollPost(w http.ResponseWriter, r *http.Request) {
 		return // the client went away mid-body
 	}
 	if int64(len(body)) > limit {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		fmt.Fprintf(w, `{"code":3,"message":"Payload over maxPayload (%d bytes)"}`, limit)
+		writeEIOError(w, &eioError{http.StatusRequestEntityTooLarge, 3, fmt.Sprintf("Payload over maxPayload (%d bytes)", limit)})
 		return
 	}
 	packets, err := s.version.decodePayload(body, r.Header.Get("Content-Type"))
@@ -1092,8 +1090,10 @@ func (s *eioSocket) tracePackets(packets []eioPacket) {
 //   - no deadline while open: a timer update per write.
 
 // wsWriteWait is how long a closed session's last frames may take. Open,
-// writes have no deadline (a timer update each): a client that stops reading
-// stops answering pings, and the heartbeat closes it, setting the deadline.
+// writes have no deadline (a timer update each): a client that goes away
+// stops its part of the heartbeat, and the close that follows sets one. (A
+// client that keeps the heartbeat up but reads nothing keeps its writer
+// waiting until maxWriteBuffer packets pile up.)
 const wsWriteWait = 5 * time.Second
 
 // startWebSocket makes ws the session's transport. Its reader is a goroutine
@@ -1105,28 +1105,19 @@ func (s *eioSocket) startWebSocket(ws *websocket.Conn) {
 	s.ws = ws
 	s.startWriterLocked() // for what is queued: the open packet, or what came during an upgrade
 	s.mu.Unlock()
-	ws.SetPingHandler(func(data string) error { return s.pong(ws, data) })
+	// A websocket ping (RFC 6455 §5.5.2) gets its pong in one Write, as
+	// writeFrames writes: gorilla's own would leave a deadline behind.
+	ws.SetPingHandler(func(data string) error {
+		_, err := ws.NetConn().Write(append(appendFrameHeader(nil, websocket.PongMessage, len(data)), data...))
+		return err
+	})
 	go s.readLoop(ws)
 }
 
-// pong answers a websocket ping (RFC 6455 §5.5.2), as gorilla would, but
-// takes away the write deadline that gorilla leaves on the connection, which
-// would fail the next write: an open session's writes have none.
-func (s *eioSocket) pong(ws *websocket.Conn, data string) error {
-	err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(wsWriteWait))
-	s.mu.Lock()
-	if s.readyState == "open" { // else close has set the deadline for the last frames
-		_ = ws.NetConn().SetWriteDeadline(time.Time{})
-	}
-	s.mu.Unlock()
-	return err
-}
-
 // startWriterLocked starts writeLoop if the session has a websocket and no
-// writer is running, so there is never more than one; while readLoop hands
-// a packet on, it leaves the writing to readLoop. Callers hold s.mu.
+// writer is running, so there is never more than one. Callers hold s.mu.
 func (s *eioSocket) startWriterLocked() {
-	if s.ws != nil && !s.writing && !s.handling {
+	if s.ws != nil && !s.writing {
 		s.writing = true
 		go s.writeLoop(s.ws)
 	}
@@ -1136,7 +1127,8 @@ func (s *eioSocket) startWriterLocked() {
 // queue is empty, so an idle connection keeps no goroutine for writing.
 // After a close it ends the connection, and so readLoop: with what was
 // queued, 1 and a close frame (1001, going away, at shutdown) if the server
-// closed the session; with the close frame alone otherwise.
+// closed the session; with the close frame alone if the client did or the
+// transport failed ("transport close" or "transport error").
 func (s *eioSocket) writeLoop(ws *websocket.Conn) {
 	for {
 		s.mu.Lock()
@@ -1242,16 +1234,12 @@ func (s *eioSocket) readLoop(ws *websocket.Conn) {
 			return
 		}
 		s.mu.Lock()
-		s.handling = true
+		write := !s.writing // unless a writer runs, readLoop is the writer for what p's handlers send
+		s.writing = true
 		s.mu.Unlock()
 		s.onPacket(p)
-		s.mu.Lock()
-		s.handling = false
-		write := !s.writing && (len(s.writeBuffer) > 0 || s.readyState != "open")
-		s.writing = s.writing || write
-		s.mu.Unlock()
 		if write {
-			s.writeLoop(ws)
+			s.writeLoop(ws) // it ends, and gives up being the writer, once the queue is empty
 		}
 	}
 }
@@ -2041,12 +2029,12 @@ func (io *Server) To(room Room) *BroadcastOperator { return io.sockets.To(room) 
 type Namespace struct {
 	name    string
 	server  *Server
-	adapter *Adapter // Namespace.adapter: rooms of this namespace
+	adapter *Adapter     // Namespace.adapter: rooms of this namespace
+	ids     atomic.Int64 // Namespace.ids (_ids in socket.io 4): ack ids given by Emit so far
 
 	mu                 sync.Mutex           // protects the fields below
 	sockets            map[SocketID]*Socket // Namespace.sockets: the tutorial's io.sockets.sockets
 	fns                []Middleware         // Namespace.fns (_fns in socket.io 4): what io.use(fn) registered
-	ids                int                  // Namespace.ids (_ids in socket.io 4): ack ids given by Emit so far
 	connectionHandlers []func(*Socket)      // what io.on("connection", fn) registered
 }
 
@@ -2216,10 +2204,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 	if n := len(args); n > 0 {
 		if ack, ok := args[n-1].(AckFunc); ok {
 			args = args[:n-1]
-			s.nsp.mu.Lock()
-			p.ID = s.nsp.ids // ack ids count per namespace, as in socket.io
-			s.nsp.ids++
-			s.nsp.mu.Unlock()
+			p.ID = int(s.nsp.ids.Add(1) - 1) // ack ids count per namespace, as in socket.io
 			s.mu.Lock()
 			s.acks[p.ID] = ack
 			s.mu.Unlock()
@@ -2752,7 +2737,7 @@ func (n *Namespace) jsFields(p *printout) (string, []jsField) {
 		{"sockets", socketMap{n, "sockets"}},
 		{"connected", socketMap{n, "connected"}},
 		{"fns", append([]Middleware{}, n.fns...)},
-		{"ids", n.ids},
+		{"ids", n.ids.Load()},
 		{"adapter", n.adapter},
 	}, p.eventFields(listeners...)...))
 }
