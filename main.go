@@ -2223,11 +2223,6 @@ func (s *Socket) Emit(event string, args ...any) error {
 // an ack, the handler gets a function that answers it (once).
 func (s *Socket) onEvent(p Packet) {
 	args := p.Data.([]any) // checkPayload made sure
-	name, ok := args[0].(string)
-	if !ok {
-		js, _ := json.Marshal(args[0]) // a number: 1 is the event "1", as in JavaScript
-		name = string(js)
-	}
 	var ack AckFunc
 	if p.ID != noAck {
 		var answered atomic.Bool
@@ -2237,7 +2232,17 @@ func (s *Socket) onEvent(p Packet) {
 			}
 		}
 	}
-	s.call(name, args[1:], ack)
+	s.call(eventName(args[0]), args[1:], ack)
+}
+
+// eventName is the name an EVENT's first element gives: a number, which
+// checkPayload lets through, names the event as in JavaScript (1 is "1").
+func eventName(v any) string {
+	if name, ok := v.(string); ok {
+		return name
+	}
+	js, _ := json.Marshal(v)
+	return string(js)
 }
 
 // onAck delivers the client's answer to an Emit that asked for one.
@@ -3302,12 +3307,7 @@ func explainPacket(s string) []string {
 		parts = append(parts, fmt.Sprintf("ack id %d", p.ID))
 	}
 	if args, ok := p.Data.([]any); ok && len(args) > 0 && (p.Type == Event || p.Type == BinaryEvent) {
-		name, ok := args[0].(string)
-		if !ok {
-			js, _ := json.Marshal(args[0])
-			name = string(js)
-		}
-		parts = append(parts, "event "+name)
+		parts = append(parts, "event "+eventName(args[0]))
 	}
 	return parts
 }
